@@ -1,0 +1,68 @@
+"""Security headers and the one place where refusals from services become responses."""
+
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.shortcuts import render
+
+from carte.core.errors import DomainError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def security_headers(get_response):
+    """A strict CSP (no inline script or style) on every response."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+    return middleware
+
+
+class domain_errors:  # noqa: N801 - named like the function middlewares beside it
+    """Turn NotAllowed / NotFound / Conflict / Invalid raised in a view into a page or fragment.
+
+    htmx requests get the message as a small fragment; full requests get the error page.
+    The API has its own handler that answers problem+json.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        context = {"error": exception, "status": exception.status}
+        if request.headers.get("HX-Request"):
+            return render(request, "core/error_fragment.html", context, status=exception.status)
+        if exception.status == 400:
+            messages.error(request, exception.message)
+        return render(request, "core/error_page.html", context, status=exception.status)
+
+
+class login_required(LoginRequiredMiddleware):  # noqa: N801
+    """Every page needs a login unless its view says otherwise; the API authenticates itself
+    (token or session) and answers 401 as problem+json rather than redirecting."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

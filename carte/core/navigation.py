@@ -1,0 +1,68 @@
+"""What the workspace shows around the work area, filled by the apps at start-up.
+
+The workspace is the top layer and may import every app, but an app never imports the
+workspace: each registers its menu entry, its quick actions and its "my progress" figures
+here, in its AppConfig.ready(). A module that is not installed is simply absent.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from carte.core import policy
+
+
+@dataclass(frozen=True)
+class Link:
+    """A menu entry or an action-bar button, shown when the user holds `action` in `module`."""
+
+    key: str
+    label: str
+    url_name: str
+    module: str
+    action: str = policy.Action.VIEW
+    icon: str = ""
+    order: int = 100
+    shortcut: str = ""
+
+    def allowed(self, user) -> bool:
+        return policy.scope(user, self.module, self.action) != policy.Scope.NONE
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the "my progress" panel: done out of planned (planned may be None)."""
+
+    label: str
+    done: int
+    planned: int | None = None
+
+
+menu: list[Link] = []
+actions: list[Link] = []
+settings_pages: list[Link] = []
+progress_sources: list[Callable[[object], list[Figure]]] = []
+
+
+def _add(links: list[Link], link: Link) -> None:
+    links[:] = sorted([item for item in links if item.key != link.key] + [link], key=lambda item: item.order)
+
+
+def add_menu(link: Link) -> None:
+    _add(menu, link)
+
+
+def add_action(link: Link) -> None:
+    _add(actions, link)
+
+
+def add_settings_page(link: Link) -> None:
+    _add(settings_pages, link)
+
+
+def add_progress(source: Callable[[object], list[Figure]]) -> None:
+    if source not in progress_sources:
+        progress_sources.append(source)
+
+
+def visible_links(links: list[Link], user) -> list[Link]:
+    return [link for link in links if link.allowed(user)]

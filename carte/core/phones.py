@@ -1,0 +1,24 @@
+"""Phone numbers: kept as typed, as E.164 when they can be parsed, and as bare digits for fragment search."""
+
+import re
+
+import phonenumbers
+from django.conf import settings
+
+NON_DIGITS = re.compile(r"\D+")
+
+
+def digits_of(text: str) -> str:
+    """Only the digits: "+33 6 12-34" → "3361234"; used to match any typed fragment."""
+    return NON_DIGITS.sub("", text or "")
+
+
+def to_e164(text: str, region: str | None = None) -> str:
+    """The E.164 form ("+33612345678"), or "" when the number cannot be read as valid."""
+    try:
+        number = phonenumbers.parse(text, region or settings.PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from carte.api import api
+
+urlpatterns = [
+    path("", include("carte.workspace.urls")),
+    path("", include("carte.accounts.urls")),
+    path("clients/", include("carte.clients.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "carte.workspace.views.bad_request"
+handler403 = "carte.workspace.views.forbidden"
+handler404 = "carte.workspace.views.not_found"
+handler500 = "carte.workspace.views.server_error"
