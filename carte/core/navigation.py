@@ -1,4 +1,4 @@
-"""What the workspace shows around the work area, filled by the apps at start-up.
+"""What the workspace shows around the work area (menu, actions, progress, search), filled by the apps.
 
 The workspace is the top layer and may import every app, but an app never imports the
 workspace: each registers its menu entry, its quick actions and its "my progress" figures
@@ -37,10 +37,23 @@ class Figure:
     planned: int | None = None
 
 
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of the global search: what it is, its name, a detail line and where it opens."""
+
+    kind: str
+    title: str
+    detail: str
+    url: str
+
+
+SearchProvider = Callable[[object, str, int], list[SearchHit]]
+
 menu: list[Link] = []
 actions: list[Link] = []
 settings_pages: list[Link] = []
 progress_sources: list[Callable[[object], list[Figure]]] = []
+search_providers: list[SearchProvider] = []
 
 
 def _add(links: list[Link], link: Link) -> None:
@@ -62,6 +75,12 @@ def add_settings_page(link: Link) -> None:
 def add_progress(source: Callable[[object], list[Figure]]) -> None:
     if source not in progress_sources:
         progress_sources.append(source)
+
+
+def add_search(provider: SearchProvider) -> None:
+    """A provider answers (user, text, limit) with hits the user may see (it applies the policy)."""
+    if provider not in search_providers:
+        search_providers.append(provider)
 
 
 def visible_links(links: list[Link], user) -> list[Link]:
