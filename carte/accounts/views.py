@@ -1,0 +1,360 @@
+"""The accounts screens: parse the request, call one query or service, render. No rules here."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic.edit import FormView
+
+from carte.accounts import forms, queries, services
+from carte.accounts.models import Employee
+from carte.core import policy
+from carte.core.errors import Conflict, Invalid
+from carte.core.listing import page_of
+
+Action = policy.Action
+
+# ---------------------------------------------------------------------------------------------
+# Login, logout, passwords
+# ---------------------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = forms.LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.record_login(employee=form.get_user(), address=forms.client_address(self.request))
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.record_logout(employee=request.user, address=forms.client_address(request))
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        services.set_password(actor=self.request.user, employee=form.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset link is built from BASE_URL: the Host header of the request could be forged."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = forms.PasswordResetForm
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        base = urlsplit(settings.BASE_URL)
+        form.save(
+            domain_override=base.netloc,
+            use_https=base.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+        )
+        # The same answer whether or not the address belongs to anyone.
+        return FormView.form_valid(self, form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    token_generator = default_token_generator
+
+    def form_valid(self, form):
+        services.set_password(actor=self.user, employee=self.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile and tokens
+# ---------------------------------------------------------------------------------------------
+
+
+def _render_profile(request, *, form=None, token_form=None, new_token=None, status=200):
+    employee = request.user
+    context = {
+        "form": form or forms.ProfileForm(initial={name: getattr(employee, name) for name in services.PROFILE_FIELDS}),
+        "token_form": token_form or forms.TokenForm(),
+        "tokens": queries.tokens_of(employee),
+        "new_token": new_token,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+def profile(request):
+    if request.method != "POST":
+        return _render_profile(request)
+    form = forms.ProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_profile(actor=request.user, **form.cleaned_data)
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("accounts:profile")
+    return _render_profile(request, form=form, status=400)
+
+
+@require_POST
+def token_create(request):
+    """Answers with the page itself, not a redirect: the token is shown this once."""
+    token_form = forms.TokenForm(request.POST)
+    if token_form.is_valid():
+        try:
+            token, plain = services.create_token(actor=request.user, name=token_form.cleaned_data["name"])
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(token_form, error)
+        else:
+            return _render_profile(request, new_token={"record": token, "value": plain})
+    return _render_profile(request, token_form=token_form, status=400)
+
+
+@require_POST
+def token_revoke(request, pk):
+    token = services.revoke_token(actor=request.user, token_id=pk)
+    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+    return redirect("accounts:profile")
+
+
+# ---------------------------------------------------------------------------------------------
+# Employees
+# ---------------------------------------------------------------------------------------------
+
+
+def employee_list(request):
+    filters = forms.EmployeeFilterForm(request.GET or None)
+    page = page_of(queries.employee_list(request.user, **filters.filters()), request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page": page,
+        "may_create": policy.can(request.user, Action.CREATE, Employee),
+    }
+    return render(request, "accounts/employee_list.html", context)
+
+
+def employee_create(request):
+    policy.require(request.user, Action.CREATE, Employee)
+    form = forms.EmployeeCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        password = values.pop("password")
+        values.pop("password_again")
+        try:
+            employee = services.create_employee(actor=request.user, password=password, **values)
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": employee})
+            return redirect("accounts:employee_list")
+    return render(request, "accounts/employee_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def employee_edit(request, pk):
+    employee = queries.get_employee_for(request.user, pk, Action.EDIT)
+    form = forms.EmployeeForm(
+        request.POST or None, initial=forms.EmployeeForm.initial_for(employee), actor=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_employee(actor=request.user, employee=employee, **form.cleaned_data)
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s has been saved.") % {"name": employee})
+            return redirect("accounts:employee_list")
+    context = {
+        "form": form,
+        "employee": employee,
+        "may_deactivate": services.may_set_department_and_activity(request.user) and employee.pk != request.user.pk,
+    }
+    return render(request, "accounts/employee_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def employee_deactivate(request, pk):
+    employee = queries.get_employee_for(request.user, pk, Action.EDIT)
+    try:
+        services.deactivate_employee(actor=request.user, employee=employee)
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s can no longer log in.") % {"name": employee})
+    return redirect("accounts:employee_edit", pk=employee.pk)
+
+
+@require_POST
+def employee_reactivate(request, pk):
+    employee = queries.get_employee_for(request.user, pk, Action.EDIT)
+    services.reactivate_employee(actor=request.user, employee=employee)
+    messages.success(request, _("%(name)s can log in again.") % {"name": employee})
+    return redirect("accounts:employee_edit", pk=employee.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Departments
+# ---------------------------------------------------------------------------------------------
+
+
+def department_list(request):
+    services.require_all_scope(request.user, "departments", Action.VIEW)
+    departments = queries.department_list(request.user, ordering=request.GET.get("ordering"))
+    context = {
+        "departments": departments,
+        "may_create": policy.can_in_module(request.user, "departments", Action.CREATE),
+        "may_edit": policy.can_in_module(request.user, "departments", Action.EDIT),
+    }
+    return render(request, "accounts/department_list.html", context)
+
+
+def department_create(request):
+    services.require_all_scope(request.user, "departments", Action.CREATE)
+    form = forms.DepartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_department(actor=request.user, **form.cleaned_data)
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            return redirect("accounts:department_list")
+    return render(request, "accounts/department_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def department_edit(request, pk):
+    department = queries.get_department_for(request.user, pk, Action.EDIT)
+    form = forms.DepartmentForm(request.POST or None, initial={"name": department.name, "head": department.head})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_department(actor=request.user, department=department, **form.cleaned_data)
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            return redirect("accounts:department_list")
+    context = {"form": form, "department": department}
+    return render(request, "accounts/department_form.html", context, status=400 if form.errors else 200)
+
+
+def department_delete(request, pk):
+    department = queries.get_department_for(request.user, pk, Action.DELETE)
+    if request.method == "POST":
+        try:
+            services.delete_department(actor=request.user, department=department)
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The department “%(name)s” has been deleted.") % {"name": department.name})
+        return redirect("accounts:department_list")
+    return render(
+        request, "accounts/confirm_delete.html", {"record": department, "cancel": reverse("accounts:department_list")}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles
+# ---------------------------------------------------------------------------------------------
+
+
+def role_list(request):
+    services.require_all_scope(request.user, "roles", Action.VIEW)
+    roles = queries.role_list(request.user, ordering=request.GET.get("ordering"))
+    context = {"roles": roles, "may_create": policy.can_in_module(request.user, "roles", Action.CREATE)}
+    return render(request, "accounts/role_list.html", context)
+
+
+def role_create(request):
+    services.require_all_scope(request.user, "roles", Action.CREATE)
+    form = forms.RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_role(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                rights=form.rights(),
+            )
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            return redirect("accounts:role_list")
+    context = {"form": form, "actions": Action.choices}
+    return render(request, "accounts/role_form.html", context, status=400 if form.errors else 200)
+
+
+def role_edit(request, pk):
+    role = queries.get_role_for(request.user, pk, Action.EDIT)
+    form = forms.RoleForm(request.POST or None, initial=forms.RoleForm.initial_for(role))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_role(
+                actor=request.user,
+                role=role,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                rights=form.rights(),
+            )
+        except (Invalid, Conflict) as error:
+            forms.apply_errors(form, error)
+        else:
+            messages.success(request, _("The role “%(name)s” has been saved.") % {"name": role.name})
+            return redirect("accounts:role_list")
+    context = {"form": form, "role": role, "actions": Action.choices}
+    return render(request, "accounts/role_form.html", context, status=400 if form.errors else 200)
+
+
+def role_delete(request, pk):
+    role = queries.get_role_for(request.user, pk, Action.DELETE)
+    if request.method == "POST":
+        try:
+            services.delete_role(actor=request.user, role=role)
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The role “%(name)s” has been deleted.") % {"name": role.name})
+        return redirect("accounts:role_list")
+    return render(request, "accounts/confirm_delete.html", {"record": role, "cancel": reverse("accounts:role_list")})
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit log
+# ---------------------------------------------------------------------------------------------
+
+
+def audit_list(request):
+    filters = forms.AuditFilterForm(request.GET or None)
+    page = page_of(queries.audit_entries_for(request.user, **filters.filters()), request.GET.get("page"))
+    context = {"filters": filters, "page": page}
+    return render(request, "accounts/audit_list.html", context)
