@@ -113,13 +113,6 @@ def record_logout(*, employee: Employee, address: str | None) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_password(password: str, employee: Employee) -> None:
-    try:
-        password_validation.validate_password(password, employee)
-    except ValidationError as exc:
-        raise Invalid(errors={"password": list(exc.messages)}) from None
-
-
 @transaction.atomic
 def set_password(*, actor: Employee | None, employee: Employee, password: str) -> None:
     """Give an employee a new password (their own change, a reset link, or an admin at creation).
@@ -127,7 +120,10 @@ def set_password(*, actor: Employee | None, employee: Employee, password: str) -
     The caller has established the right to do so (the old password, a reset token, or the
     employees/edit right). Other sessions of the employee end when their password changes.
     """
-    _check_password(password, employee)
+    try:
+        password_validation.validate_password(password, employee)
+    except ValidationError as exc:
+        raise Invalid(errors={"password": list(exc.messages)}) from None
     employee.set_password(password)
     employee.save(update_fields=["password"])
     audit.record(actor or employee, Verb.UPDATE, employee, changes={"password": ["…", "…"]})
@@ -139,13 +135,19 @@ EDITABLE_FIELDS = ["username", *PROFILE_FIELDS, "department", "role"]
 EMPLOYEE_FIELDS = [*EDITABLE_FIELDS, "is_active"]
 
 
-def _validate_employee(employee: Employee) -> None:
-    """The model's own checks (username, email, language, uniqueness) plus the time zone."""
+def _validate_employee(employee: Employee, password: str | None = None) -> None:
+    """The model's own checks (username, email, language, uniqueness), the time zone and a new
+    password, all reported at once."""
     errors: dict[str, list] = {}
     try:
         employee.full_clean(exclude=["password"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if password is not None:
+        try:
+            password_validation.validate_password(password, employee)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
     if employee.time_zone and employee.time_zone not in TIME_ZONES:
         errors.setdefault("time_zone", []).append(
             _("“%(zone)s” is not a known time zone.") % {"zone": employee.time_zone}
@@ -287,8 +289,7 @@ def create_employee(*, actor: Employee, password: str, **values) -> Employee:
     _require_restricted_fields(actor, employee, values)
     for name, value in values.items():
         setattr(employee, name, value)
-    _validate_employee(employee)
-    _check_password(password, employee)
+    _validate_employee(employee, password)
     employee.set_password(password)
     employee.save()
     audit.record(actor, Verb.CREATE, employee, changes=audit.diff({}, audit.snapshot(employee, EMPLOYEE_FIELDS)))
@@ -413,7 +414,7 @@ def update_department(*, actor: Employee, department: Department, **values) -> D
 def delete_department(*, actor: Employee, department: Department) -> None:
     """Delete a department that has no members, active or not (their records' visibility hangs on it)."""
     policy.require(actor, Action.DELETE, department)
-    members = department.members.count()
+    members = Employee.objects.filter(department=department).count()
     if members:
         raise Conflict(
             _("“%(name)s” still has %(count)d member(s); move them to another department first.")
@@ -433,7 +434,7 @@ RightKey = tuple[str, str]
 
 def rights_of(role: Role) -> dict[RightKey, str]:
     """(module, action) → scope for every module and action; a missing row is "none"."""
-    granted = {(r.module, r.action): r.scope for r in role.rights.all()}
+    granted = {(r.module, r.action): r.scope for r in Right.objects.filter(role=role)}
     return {
         (module, action): granted.get((module, action), Scope.NONE)
         for module in policy.modules()
@@ -456,7 +457,7 @@ def _check_rights(rights: dict[RightKey, str]) -> None:
 
 def _write_rights(actor: Employee, role: Role, rights: dict[RightKey, str]) -> None:
     """Store the changed grants (scope "none" is no row) and audit them as old → new."""
-    current = {(r.module, r.action): r for r in role.rights.all()}
+    current = {(r.module, r.action): r for r in Right.objects.filter(role=role)}
     changes = {}
     for (module, action), scope in rights.items():
         existing = current.get((module, action))
@@ -529,7 +530,7 @@ def delete_role(*, actor: Employee, role: Role) -> None:
         raise Conflict(
             _("“%(name)s” is a built-in role; rename it or change its rights instead.") % {"name": role.name}
         )
-    holders = role.employees.count()
+    holders = Employee.objects.filter(role=role).count()
     if holders:
         raise Conflict(
             _("“%(name)s” is held by %(count)d employee(s); give them another role first.")
