@@ -64,12 +64,11 @@ def login_unlocks_at(username: str, address: str | None) -> datetime | None:
     LOGIN_LOCKOUT_MINUTES; it unlocks when the oldest of those leaves the window.
     """
     limit = settings.LOGIN_FAILURE_LIMIT
-    recent = (
+    times = list(
         LoginFailure.objects.filter(username=username, address=address, at__gt=timezone.now() - _lockout_window())
         .order_by("-at")
         .values_list("at", flat=True)[:limit]
     )
-    times = list(recent)
     if len(times) < limit:
         return None
     return times[-1] + _lockout_window()
@@ -113,17 +112,24 @@ def record_logout(*, employee: Employee, address: str | None) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def set_password(*, actor: Employee | None, employee: Employee, password: str) -> None:
-    """Give an employee a new password (their own change, a reset link, or an admin at creation).
-
-    The caller has established the right to do so (the old password, a reset token, or the
-    employees/edit right). Other sessions of the employee end when their password changes.
-    """
+def _password_problems(password: str, employee: Employee) -> list[str]:
     try:
         password_validation.validate_password(password, employee)
     except ValidationError as exc:
-        raise Invalid(errors={"password": list(exc.messages)}) from None
+        return list(exc.messages)
+    return []
+
+
+@transaction.atomic
+def set_password(*, actor: Employee | None, employee: Employee, password: str) -> None:
+    """Give an employee a new password, after their own change or through a reset link.
+
+    The caller has established the right to do so (the old password or the reset token).
+    Django ends the employee's other sessions, whose stored hash no longer matches.
+    """
+    problems = _password_problems(password, employee)
+    if problems:
+        raise Invalid(errors={"password": problems})
     employee.set_password(password)
     employee.save(update_fields=["password"])
     audit.record(actor or employee, Verb.UPDATE, employee, changes={"password": ["…", "…"]})
@@ -143,11 +149,8 @@ def _validate_employee(employee: Employee, password: str | None = None) -> None:
         employee.full_clean(exclude=["password"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if password is not None:
-        try:
-            password_validation.validate_password(password, employee)
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
+    if password is not None and (problems := _password_problems(password, employee)):
+        errors["password"] = problems
     if employee.time_zone and employee.time_zone not in TIME_ZONES:
         errors.setdefault("time_zone", []).append(
             _("“%(zone)s” is not a known time zone.") % {"zone": employee.time_zone}
@@ -247,16 +250,12 @@ def may_set_department_and_activity(actor: Employee) -> bool:
 
 
 def _require_restricted_fields(actor: Employee, employee: Employee, values: dict) -> None:
-    """Refuse a change to role, department or the active flag by someone without the right to it."""
-    changed = {
-        name
-        for name in ("role", "department", "is_active")
-        if name in values and values[name] != getattr(employee, name)
-    }
+    """Refuse a change of role or department by someone without the right to it (before any write)."""
+    changed = {name for name in ("role", "department") if name in values and values[name] != getattr(employee, name)}
     if "role" in changed and not may_set_role(actor):
         raise NotAllowed(_("Only those who manage rights may change an employee's role."))
-    if changed & {"department", "is_active"} and not may_set_department_and_activity(actor):
-        raise NotAllowed(_("Only those who may edit every employee may change a department or deactivate someone."))
+    if "department" in changed and not may_set_department_and_activity(actor):
+        raise NotAllowed(_("Only those who may edit every employee may change their department."))
 
 
 def rights_managers():
