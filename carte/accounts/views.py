@@ -270,17 +270,25 @@ def department_edit(request, pk):
 
 def department_delete(request, pk):
     department = queries.get_department_for(request.user, pk, Action.DELETE)
-    if request.method == "POST":
-        try:
-            services.delete_department(actor=request.user, department=department)
-        except Conflict as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The department “%(name)s” has been deleted.") % {"name": department.name})
-        return redirect("accounts:department_list")
-    return render(
-        request, "accounts/confirm_delete.html", {"record": department, "cancel": reverse("accounts:department_list")}
+    return _delete_page(
+        request,
+        department,
+        lambda: services.delete_department(actor=request.user, department=department),
+        "accounts:department_list",
     )
+
+
+def _delete_page(request, record, delete, list_name: str):
+    """GET asks to confirm; POST deletes, or says why it cannot (Conflict), and goes back to the list."""
+    if request.method != "POST":
+        return render(request, "accounts/confirm_delete.html", {"record": record, "cancel": reverse(list_name)})
+    try:
+        delete()
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("“%(name)s” has been deleted.") % {"name": record})
+    return redirect(list_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,15 +345,9 @@ def role_edit(request, pk):
 
 def role_delete(request, pk):
     role = queries.get_role_for(request.user, pk, Action.DELETE)
-    if request.method == "POST":
-        try:
-            services.delete_role(actor=request.user, role=role)
-        except Conflict as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The role “%(name)s” has been deleted.") % {"name": role.name})
-        return redirect("accounts:role_list")
-    return render(request, "accounts/confirm_delete.html", {"record": role, "cancel": reverse("accounts:role_list")})
+    return _delete_page(
+        request, role, lambda: services.delete_role(actor=request.user, role=role), "accounts:role_list"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
