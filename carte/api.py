@@ -11,6 +11,7 @@ from carte.accounts.api import router as accounts_router
 from carte.accounts.auth import TokenAuth
 from carte.clients.api import router as clients_router
 from carte.core.api import install_problem_handlers
+from carte.workspace.api import router as workspace_router
 
 api = NinjaAPI(
     title="Carte API",
@@ -24,3 +25,4 @@ api = NinjaAPI(
 install_problem_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/clients", clients_router)
+api.add_router("/", workspace_router)

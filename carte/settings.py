@@ -59,9 +59,7 @@ ALLOWED_HOSTS = env_list("CARTE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CARTE_CSRF_TRUSTED_ORIGINS", [])
 BASE_URL = env_str("CARTE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-DATABASES = {
-    "default": _database(env_str("CARTE_DATABASE_URL", f"sqlite:///{VAR_DIR / 'carte.sqlite3'}"))
-}
+DATABASES = {"default": _database(env_str("CARTE_DATABASE_URL", f"sqlite:///{VAR_DIR / 'carte.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("CARTE_REDIS_URL")
@@ -158,13 +156,18 @@ MEDIA_URL = "/media/"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG and env_bool("CARTE_SECURE_COOKIES", not DEBUG)
+# Served over HTTPS (the base URL says so, as in production): secure cookies and HSTS.
+# The laptop setup on http://127.0.0.1 would otherwise lose its session cookie.
+HTTPS = BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("CARTE_SECURE_COOKIES", HTTPS and not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("CARTE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_SECONDS = env_int("CARTE_HSTS_SECONDS", 31536000) if HTTPS and not DEBUG else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CARTE_BEHIND_PROXY") else None
 X_FRAME_OPTIONS = "DENY"
+# Django's own CSRF failure page has an inline style that our CSP blocks.
+CSRF_FAILURE_VIEW = "carte.workspace.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_URL = env_str("CARTE_EMAIL_URL", "console://")

@@ -10,10 +10,11 @@ else:
     os.environ.pop("CARTE_DATABASE_URL", None)
 os.environ.pop("CARTE_REDIS_URL", None)
 
-from carte.settings import *  # noqa: E402,F403
+from carte.settings import *  # noqa: F403
 
 # Argon2 is what production uses (a test checks it); tests hash with MD5 for speed.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {**HUEY, "immediate": True}  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when it is missing
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from carte.accounts import queries, services
 from carte.accounts.models import Employee
@@ -64,7 +64,7 @@ def list_employees(request, filters: Query[EmployeeFilters]):
 def create_employee(request, payload: EmployeeIn):
     values = _references(request.auth, payload.dict())
     employee = services.create_employee(actor=request.auth, **values)
-    return 201, employee
+    return Status(201, employee)
 
 
 @router.get("/employees/{employee_id}", response=EmployeeOut, tags=["employees"])
@@ -108,7 +108,7 @@ def list_departments(request, filters: Query[ListQuery]):
 @router.post("/departments", response={201: DepartmentOut}, tags=["departments"])
 def create_department(request, payload: DepartmentIn):
     department = services.create_department(actor=request.auth, **_references(request.auth, payload.dict()))
-    return 201, queries.get_department_for(request.auth, department.pk)
+    return Status(201, queries.get_department_for(request.auth, department.pk))
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut, tags=["departments"])

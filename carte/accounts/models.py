@@ -68,9 +68,7 @@ class Right(models.Model):
     scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.NONE)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["role", "module", "action"], name="right_unique_per_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["role", "module", "action"], name="right_unique_per_role")]
         verbose_name = _("right")
         verbose_name_plural = _("rights")
 
@@ -152,3 +150,6 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["username", "address", "at"], name="login_failure_lookup")]
+
+    def __str__(self):
+        return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,7 @@ from carte.core import policy
 from carte.core.models import AuditEntry
 
 ALL, VIEW = policy.Scope.ALL, policy.Action.VIEW
-EVERYONE_SEES = {role: {VIEW: ALL} for role in policy.BUILTIN_ROLES}
+EVERYONE_SEES = {role: {VIEW: ALL} for role in policy.BUILTIN_ROLES if role != "administrator"}
 
 policy.register_module("employees", _("Employees"), EVERYONE_SEES | {"manager": {VIEW: ALL, "export": ALL}})
 policy.register_module("departments", _("Departments"), EVERYONE_SEES)

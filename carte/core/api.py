@@ -44,7 +44,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return problem(api, request, exc.status, exc.title, exc.message, {k: [str(m) for m in v] for k, v in exc.errors.items()})
+        return problem(
+            api, request, exc.status, exc.title, exc.message, {k: [str(m) for m in v] for k, v in exc.errors.items()}
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
@@ -52,7 +54,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        return problem(api, request, 401, "Authentication required", "Send a session cookie or 'Authorization: Bearer <token>'.")
+        return problem(
+            api, request, 401, "Authentication required", "Send a session cookie or 'Authorization: Bearer <token>'."
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

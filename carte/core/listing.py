@@ -21,9 +21,9 @@ def ordered(queryset: QuerySet, value: str | None, allowed: dict[str, str], defa
     value = (value or default).strip()
     key = value.removeprefix("-")
     if key not in allowed:
-        raise Invalid(_("Cannot sort by “%(key)s”. Choose one of: %(keys)s.") % {
-            "key": key, "keys": ", ".join(sorted(allowed))
-        })
+        raise Invalid(
+            _("Cannot sort by “%(key)s”. Choose one of: %(keys)s.") % {"key": key, "keys": ", ".join(sorted(allowed))}
+        )
     sign = "-" if value.startswith("-") else ""
     return queryset.order_by(f"{sign}{allowed[key]}", f"{sign}id")
 

@@ -1,6 +1,5 @@
 """Security headers and the one place where refusals from services become responses."""
 
-from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.shortcuts import render
 
@@ -53,8 +52,6 @@ class domain_errors:  # noqa: N801 - named like the function middlewares beside 
         context = {"error": exception, "status": exception.status}
         if request.headers.get("HX-Request"):
             return render(request, "core/error_fragment.html", context, status=exception.status)
-        if exception.status == 400:
-            messages.error(request, exception.message)
         return render(request, "core/error_page.html", context, status=exception.status)
 
 

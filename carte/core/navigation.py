@@ -49,11 +49,23 @@ class SearchHit:
 
 SearchProvider = Callable[[object, str, int], list[SearchHit]]
 
+
+@dataclass(frozen=True)
+class StripSource:
+    """A band of cards under the action bar (the user's open deals): `items(user)` gives the cards."""
+
+    key: str
+    label: str
+    items: Callable[[object], list[SearchHit]]
+    order: int = 100
+
+
 menu: list[Link] = []
 actions: list[Link] = []
 settings_pages: list[Link] = []
 progress_sources: list[Callable[[object], list[Figure]]] = []
 search_providers: list[SearchProvider] = []
+strips: list[StripSource] = []
 
 
 def _add(links: list[Link], link: Link) -> None:
@@ -75,6 +87,10 @@ def add_settings_page(link: Link) -> None:
 def add_progress(source: Callable[[object], list[Figure]]) -> None:
     if source not in progress_sources:
         progress_sources.append(source)
+
+
+def add_strip(source: StripSource) -> None:
+    strips[:] = sorted([item for item in strips if item.key != source.key] + [source], key=lambda item: item.order)
 
 
 def add_search(provider: SearchProvider) -> None:

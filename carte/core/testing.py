@@ -54,7 +54,9 @@ def make_personas() -> dict:
     south = DepartmentFactory(name="South")
     people = {
         "ada": EmployeeFactory(username="ada", first_name="Ada", last_name="Admin", role=role("administrator")),
-        "mia": EmployeeFactory(username="mia", first_name="Mia", last_name="Manager", role=role("manager"), department=north),
+        "mia": EmployeeFactory(
+            username="mia", first_name="Mia", last_name="Manager", role=role("manager"), department=north
+        ),
         "alice": EmployeeFactory(username="alice", first_name="Alice", last_name="Seller", department=north),
         "bob": EmployeeFactory(username="bob", first_name="Bob", last_name="Seller", department=north),
         "charlie": EmployeeFactory(username="charlie", first_name="Charlie", last_name="Seller", department=south),

@@ -1,22 +1,7 @@
 import pytest
 
 from carte.accounts.models import Right, Role
-from carte.core import policy
 from carte.core.testing import EmployeeFactory
-
-
-@pytest.fixture(autouse=True)
-def administrator_holds_every_right(db):
-    """Give the built-in Administrator every right, as policy.register_module promises.
-
-    Needed while carte/accounts/permissions.py lets its EVERYONE_SEES defaults (which include
-    the administrator) replace the Administrator's full rights on employees and departments;
-    test_defaults.py fails (strict xfail) once that is mended, and then this fixture can go.
-    """
-    administrator = Role.objects.get(key="administrator")
-    for module in policy.modules():
-        for action in policy.Action.values:
-            Right.objects.update_or_create(role=administrator, module=module, action=action, defaults={"scope": "all"})
 
 
 @pytest.fixture

@@ -1,0 +1,68 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres lint bench install assets messages browser clean
+
+run: install
+	$(BIN)/carte init
+	$(BIN)/carte serve --host $(HOST) --port $(PORT)
+
+install: $(VENV)/.installed assets messages
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Carte needs Python 3.11 or newer" or 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Front-end packages come from the npm registry, pinned by package-lock.json, and are
+# copied into the static files: nothing is loaded from a CDN at run time.
+assets: carte/static/vendor/htmx.min.js
+
+carte/static/vendor/htmx.min.js: package-lock.json
+	npm ci --silent --no-audit --no-fund
+	mkdir -p carte/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js carte/static/vendor/htmx.min.js
+
+# Compiled translations are built, not committed.
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	cd carte && ../$(BIN)/django-admin compilemessages --settings=carte.settings --verbosity 0
+
+# Debian's Chromium drives the end-to-end tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: install browser
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -q
+
+# CI sets CARTE_TEST_DATABASE_URL (see .ci/run) and must not skip this run.
+test-postgres:
+	@if [ -n "$$CARTE_TEST_DATABASE_URL" ]; then \
+		$(BIN)/pytest -q -m "not e2e"; \
+	elif [ -n "$$CI" ]; then \
+		echo "CARTE_TEST_DATABASE_URL is not set: the PostgreSQL run cannot be skipped in CI"; exit 1; \
+	else \
+		echo "PostgreSQL run skipped: set CARTE_TEST_DATABASE_URL=postgres://user@host:5432/db to run it"; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+bench: install
+	@echo "no scenarios yet"
+
+clean:
+	rm -rf $(VENV) node_modules carte/static/vendor

@@ -1,0 +1,153 @@
+"""The `carte` command: Django's management commands plus serve, worker, init and check.
+
+    carte serve [--host H] [--port P] [--workers N]   web server (uvicorn) and job worker together
+    carte worker                                      the background job worker (Huey) alone
+    carte init                                        migrate, collect static files, first admin, demo data
+    carte check                                       configuration and database, one line per problem
+    carte demo --seed N                               a believable demo company
+    carte <any Django command>                        migrate, createsuperuser, shell, …
+
+Configuration errors and an unreachable database are reported in one line, never a traceback.
+"""
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carte.settings")
+    name = argv[0] if argv else "help"
+    try:
+        _setup_django()
+        if name in OWN_COMMANDS:
+            return OWN_COMMANDS[name](argv[1:]) or 0
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["carte", *argv])
+        return 0
+    except Exception as exc:  # turn known operational failures into one line
+        message = _one_line(exc)
+        if message is None:
+            raise
+        print(f"carte: {message}", file=sys.stderr)
+        return 2
+
+
+def _setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def _one_line(exc: Exception) -> str | None:
+    """The admin-facing line for a configuration or database failure; None for a real bug."""
+    from carte.core.env import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    try:
+        from django.db import OperationalError
+    except ImportError:  # pragma: no cover - Django is always installed
+        return None
+    if isinstance(exc, OperationalError):
+        return f"cannot use the database: {str(exc).strip().splitlines()[0]} (check CARTE_DATABASE_URL)"
+    return None
+
+
+def serve(args: list[str]) -> int:
+    """Run the web server and, beside it, one job worker; stopping one stops both."""
+    parser = argparse.ArgumentParser(prog="carte serve")
+    parser.add_argument("--host", default=os.environ.get("CARTE_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CARTE_PORT", "8000")))
+    parser.add_argument("--workers", type=int, default=1, help="web worker processes")
+    parser.add_argument("--no-jobs", action="store_true", help="do not start the job worker")
+    options = parser.parse_args(args)
+
+    import uvicorn
+
+    worker = None
+    if not options.no_jobs:
+        worker = subprocess.Popen([sys.executable, "-m", "carte.cli", "worker"])
+    print(f"Carte is serving on http://{options.host}:{options.port}/", flush=True)
+    try:
+        uvicorn.run(
+            "carte.asgi:application",
+            host=options.host,
+            port=options.port,
+            workers=options.workers,
+            log_level="warning",
+            proxy_headers=True,
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+    return 0
+
+
+def worker(args: list[str]) -> int:
+    """The Huey consumer: background jobs and schedules."""
+    from django.core.management import call_command
+
+    call_command("run_huey", *args)
+    return 0
+
+
+def init(args: list[str]) -> int:
+    """Bring an installation up to date; safe to run every time (it keeps all data)."""
+    parser = argparse.ArgumentParser(prog="carte init")
+    parser.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args(args)
+
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _create_first_administrator()
+    if not options.no_demo:
+        call_command("demo", seed=options.seed, if_empty=True)
+    return 0
+
+
+def _create_first_administrator() -> None:
+    """On a database without employees, create `admin` with a random password and show it once."""
+    from django.contrib.auth import get_user_model
+
+    from carte.accounts.models import Role
+
+    employees = get_user_model().objects
+    if employees.exists():
+        return
+    password = secrets.token_urlsafe(12)
+    employees.create_user(
+        username="admin", password=password, first_name="Admin", role=Role.objects.get(key="administrator")
+    )
+    print(f"Administrator login: admin / {password}   (shown once: change it in My profile)", flush=True)
+
+
+def check(args: list[str]) -> int:
+    """Report each configuration problem on one line; exit 1 when there is any."""
+    from carte.core.checks import problems
+
+    found = problems()
+    for line in found:
+        print(f"carte check: {line}")
+    if not found:
+        print("carte check: configuration and database OK")
+    return 1 if found else 0
+
+
+def help_(args: list[str]) -> int:
+    print(__doc__)
+    return 0
+
+
+OWN_COMMANDS = {"serve": serve, "worker": worker, "init": init, "check": check, "help": help_, "--help": help_}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The client card as a frame that other apps fill: tabs and timeline kinds, registered at start-up.
+
+An app adds itself to the card from its AppConfig.ready() without editing `clients`:
+
+    card.register_tab("deals", _("Deals"), "sales/card_tab.html", context=deals_tab, order=30,
+                      count=open_deal_count, module="sales")
+    card.register_timeline_kind("deal", _("Deal"))
+
+`context(request, client)` returns the tab template's context (the client, the request and
+the user are always there); `count(request, client)`, when given, is the small number shown
+beside the label. Both run only for a client the user may view, and must read through the
+policy themselves for their own records. Each should cost a bounded number of queries.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from carte.clients.models import Client
+from carte.core import policy
+from carte.core.errors import NotFound
+
+TabContext = Callable[[HttpRequest, Client], dict]
+TabCount = Callable[[HttpRequest, Client], int | None]
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab of the card; shown to users who hold "view" in `module` (any user when None)."""
+
+    key: str
+    label: str
+    template: str
+    context: TabContext | None = None
+    order: int = 100
+    count: TabCount | None = None
+    module: str | None = None
+
+    def shown_to(self, user) -> bool:
+        return self.module is None or policy.scope(user, self.module, policy.Action.VIEW) != policy.Scope.NONE
+
+
+@dataclass(frozen=True)
+class ShownTab:
+    """A tab as one card page shows it: with its count for this client and whether it is open."""
+
+    tab: Tab
+    count: int | None
+    active: bool
+
+    @property
+    def key(self) -> str:
+        return self.tab.key
+
+    @property
+    def label(self) -> str:
+        return self.tab.label
+
+
+_tabs: dict[str, Tab] = {}
+_timeline_kinds: dict[str, str] = {}
+
+
+def register_tab(
+    key: str,
+    label,
+    template: str,
+    context: TabContext | None = None,
+    order: int = 100,
+    count: TabCount | None = None,
+    *,
+    module: str | None = None,
+) -> None:
+    """Add a tab to every client card; registering the same key again replaces it."""
+    _tabs[key] = Tab(key, label, template, context, order, count, module)
+
+
+def unregister_tab(key: str) -> None:
+    """Remove a tab (tests, or an app that withdraws its tab)."""
+    _tabs.pop(key, None)
+
+
+def tabs() -> list[Tab]:
+    """Every registered tab, in display order."""
+    return sorted(_tabs.values(), key=lambda tab: (tab.order, tab.key))
+
+
+def tab_for(user, key: str) -> Tab:
+    """The tab with this key, if the user may open it; NotFound otherwise (an unknown ?tab= is a 404)."""
+    tab = _tabs.get(key)
+    if tab is None or not tab.shown_to(user):
+        raise NotFound(_("This card has no such tab."))
+    return tab
+
+
+def default_tab() -> Tab:
+    return tabs()[0]
+
+
+def tabs_for(request: HttpRequest, client: Client, active: Tab) -> list[ShownTab]:
+    """The tabs of one card for the requesting user, with their counts."""
+    return [
+        ShownTab(tab, tab.count(request, client) if tab.count else None, tab.key == active.key)
+        for tab in tabs()
+        if tab.shown_to(request.user)
+    ]
+
+
+def tab_context(request: HttpRequest, client: Client, tab: Tab) -> dict:
+    """What the tab's template needs, from the tab's own context callable."""
+    return tab.context(request, client) if tab.context else {}
+
+
+def register_timeline_kind(kind: str, label) -> None:
+    """Name a kind of timeline entry so the card can label and filter it."""
+    _timeline_kinds[kind] = label
+
+
+def timeline_kinds() -> dict[str, str]:
+    """kind → label of every registered timeline kind."""
+    return dict(_timeline_kinds)
+
+
+def timeline_kind_label(kind: str) -> str:
+    """The label of a kind; an entry from a module no longer installed shows its raw kind."""
+    return _timeline_kinds.get(kind, kind)

@@ -1,0 +1,82 @@
+"""The home page, the settings index, the global search page and the error pages."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.i18n import set_language
+
+from carte.core import navigation, policy
+from carte.core.errors import DomainError, Invalid, NotAllowed, NotFound
+from carte.workspace import queries
+
+# The language switcher is on the login page too.
+switch_language = login_not_required(set_language)
+
+
+@require_GET
+def home(request):
+    return render(
+        request,
+        "workspace/home.html",
+        {
+            "overview": queries.overview_for(request.user),
+            "new_client": queries.action_for(request.user, "clients", policy.Action.CREATE),
+        },
+    )
+
+
+@require_GET
+def settings_index(request):
+    pages = queries.entries_for(request.user, navigation.settings_pages)
+    if not pages:
+        raise NotAllowed()
+    return render(request, "workspace/settings.html", {"pages": pages})
+
+
+@require_GET
+def search(request):
+    text = request.GET.get("q", "").strip()
+    try:
+        groups, notice = queries.grouped_by_kind(queries.search_everything(request.user, text)), ""
+    except Invalid as refusal:
+        groups, notice = [], refusal.message
+    # The search box asks for the dropdown only; a history restore wants the whole page.
+    dropdown = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+    context = {"text": text, "groups": groups, "notice": notice, "dropdown": dropdown}
+    response = render(request, "workspace/search.html#results" if dropdown else "workspace/search.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _error_page(request, error: DomainError):
+    # Like carte.core.middleware.domain_errors: htmx gets a fragment for the notification bar.
+    template = "core/error_fragment.html" if request.headers.get("HX-Request") else "core/error_page.html"
+    return render(request, template, {"error": error, "status": error.status}, status=error.status)
+
+
+def bad_request(request, exception):
+    return _error_page(request, DomainError())
+
+
+def forbidden(request, exception):
+    return _error_page(request, NotAllowed())
+
+
+def not_found(request, exception):
+    return _error_page(request, NotFound())
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's own page has an inline style that the CSP blocks."""
+    return _error_page(
+        request, NotAllowed(_("This form was sent from a page that is too old. Reload the page and try again."))
+    )
+
+
+def server_error(request):
+    """Rendered without the request: no context processor, no user, no database."""
+    return HttpResponseServerError(loader.get_template("500.html").render())

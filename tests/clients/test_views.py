@@ -1,0 +1,221 @@
+import re
+
+import pytest
+
+from carte.clients import services
+from carte.clients.models import Client, Contact, TimelineEntry
+from carte.core.testing import ClientFactory
+
+HTMX = {"HX-Request": "true"}
+
+
+def assert_csp_safe(html: str) -> None:
+    """No inline script, style attribute or on* handler: the CSP would block them."""
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert " style=" not in html
+    assert not re.search(r"\son[a-z]+\s*=", html)
+
+
+@pytest.fixture
+def filled(alice, bob, acme, jean):
+    """Acme with a contact person, notes and a history."""
+    services.link_contact(actor=alice, company=acme, person=jean, role="Buyer")
+    for n in range(40):
+        services.add_note(actor=alice, client=acme, text=f"Note {n}")
+    return acme
+
+
+def test_list_shows_the_department_s_clients(login, alice, acme, charlies_client):
+    page = login(alice).get("/clients/")
+    assert page.status_code == 200
+    assert b"Acme Industries" in page.content
+    assert b"Charlie&#x27;s Garage" not in page.content
+    assert_csp_safe(page.content.decode())
+
+
+def test_list_answers_htmx_with_the_results_only(login, alice, acme):
+    page = login(alice).get("/clients/?q=acme", headers=HTMX)
+    assert b"Acme Industries" in page.content
+    assert b"<html" not in page.content and b"<form" not in page.content
+
+
+def test_list_refuses_a_sort_key_it_does_not_offer(login, alice):
+    page = login(alice).get("/clients/?ordering=owner__password")
+    assert page.status_code == 200
+    assert b"Please correct the filters" in page.content
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_list_page_runs_a_bounded_number_of_queries(login, alice, count, django_assert_max_num_queries):
+    browser = login(alice)
+    for client in ClientFactory.create_batch(count, owner=alice):
+        client.phones.create(number="01 23 45 67 89")
+        client.emails.create(address=f"c{client.pk}@example.com")
+    with django_assert_max_num_queries(10):
+        page = browser.get("/clients/")
+    assert page.status_code == 200
+
+
+def test_card_shows_the_client_its_tabs_and_timeline(login, alice, filled):
+    page = login(alice).get(f"/clients/{filled.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "06 12 34 56 78" in html and "sales@acme.example" in html
+    assert "Note 39" in html and "Load more" in html
+    assert_csp_safe(html)
+
+
+def test_card_runs_a_bounded_number_of_queries(login, alice, filled, django_assert_max_num_queries):
+    browser = login(alice)
+    for tab in ("overview", "contacts", "history"):
+        with django_assert_max_num_queries(14):
+            assert browser.get(f"/clients/{filled.pk}/?tab={tab}").status_code == 200
+
+
+def test_outsider_gets_a_404_for_a_card(login, charlie, acme):
+    assert login(charlie).get(f"/clients/{acme.pk}/").status_code == 404
+
+
+def test_load_more_fetches_the_next_timeline_page_by_htmx(login, alice, filled):
+    browser = login(alice)
+    first = browser.get(f"/clients/{filled.pk}/")
+    cursor = re.search(rb"before=([0-9.]+)", first.content).group(1).decode()
+    more = browser.get(f"/clients/{filled.pk}/timeline/?before={cursor}", headers=HTMX)
+    assert b"Note 9" in more.content and b"Note 39" not in more.content
+    assert b"<html" not in more.content
+    without_js = browser.get(f"/clients/{filled.pk}/timeline/?before={cursor}")
+    assert without_js.status_code == 302 and f"before={cursor}" in without_js["Location"]
+
+
+def test_timeline_filtered_by_kind(login, alice, filled):
+    page = login(alice).get(f"/clients/{filled.pk}/timeline/?kind=contact", headers=HTMX)
+    assert b"Jean Dupont" in page.content and b"Note 1" not in page.content
+
+
+def test_create_a_client_with_phones_and_emails(login, alice):
+    form = {
+        "kind": "company",
+        "name": "Initech",
+        "status": "prospect",
+        "owner": alice.pk,
+        "phones-TOTAL_FORMS": "2",
+        "phones-INITIAL_FORMS": "0",
+        "phones-0-kind": "work",
+        "phones-0-number": "+33 1 40 00 00 00",
+        "phones-1-kind": "work",
+        "phones-1-number": "",
+        "emails-TOTAL_FORMS": "1",
+        "emails-INITIAL_FORMS": "0",
+        "emails-0-kind": "work",
+        "emails-0-address": "Hello@Initech.example",
+    }
+    answer = login(alice).post("/clients/new/", form)
+    client = Client.objects.get(name="Initech")
+    assert answer.status_code == 302 and answer["Location"] == f"/clients/{client.pk}/"
+    assert [p.e164 for p in client.phones.all()] == ["+33140000000"]
+    assert [e.address for e in client.emails.all()] == ["hello@initech.example"]
+
+
+def test_the_form_offers_only_owners_the_user_may_assign(login, alice, bob):
+    page = login(alice).get("/clients/new/")
+    assert page.status_code == 200
+    assert b"Alice Seller" in page.content and b"Bob Seller" not in page.content
+    assert_csp_safe(page.content.decode())
+
+
+def test_readonly_employee_cannot_open_the_create_form(login, rita):
+    assert login(rita).get("/clients/new/").status_code == 403
+
+
+def edit_form(client, **changes):
+    return {
+        "kind": client.kind,
+        "name": client.name,
+        "status": client.status,
+        "owner": client.owner_id,
+        "version": client.version,
+        "phones-TOTAL_FORMS": "0",
+        "phones-INITIAL_FORMS": "0",
+        "emails-TOTAL_FORMS": "0",
+        "emails-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+def test_edit_saves_and_returns_to_the_card(login, alice, make_client):
+    client = make_client(name="Old name")
+    answer = login(alice).post(f"/clients/{client.pk}/edit/", edit_form(client, name="New name"))
+    assert answer.status_code == 302
+    assert Client.objects.get(pk=client.pk).name == "New name"
+
+
+def test_edit_conflict_shows_the_current_value_beside_theirs(login, alice, mia, make_client):
+    client = make_client(name="Old name")
+    services.update_client(actor=mia, client=client, version=client.version, name="Mia's name")
+    answer = login(alice).post(f"/clients/{client.pk}/edit/", edit_form(client, name="Alice's name"))
+    assert answer.status_code == 409
+    html = answer.content.decode()
+    assert "Mia&#x27;s name" in html and "Alice&#x27;s name" in html
+    assert f'name="version" value="{client.version + 1}"' in html
+    assert Client.objects.get(pk=client.pk).name == "Mia's name"
+
+
+def test_teammate_cannot_open_the_edit_form(login, bob, acme):
+    assert login(bob).get(f"/clients/{acme.pk}/edit/").status_code == 403
+
+
+def test_delete_asks_for_confirmation_then_deletes(login, mia, acme):
+    browser = login(mia)
+    assert b"Delete Acme Industries?" in browser.get(f"/clients/{acme.pk}/delete/").content
+    assert browser.post(f"/clients/{acme.pk}/delete/")["Location"] == "/clients/"
+    assert not Client.objects.filter(pk=acme.pk).exists()
+
+
+def test_seller_cannot_delete(login, alice, acme):
+    assert login(alice).post(f"/clients/{acme.pk}/delete/").status_code == 403
+    assert Client.objects.filter(pk=acme.pk).exists()
+
+
+def test_note_added_by_htmx_refreshes_the_timeline(login, alice, acme):
+    answer = login(alice).post(f"/clients/{acme.pk}/notes/", {"text": "Wants a demo"}, headers=HTMX)
+    assert b"Wants a demo" in answer.content and b"<html" not in answer.content
+    assert TimelineEntry.objects.filter(client=acme, kind="note").exists()
+
+
+def test_note_added_without_js_redirects_to_the_card(login, alice, acme):
+    answer = login(alice).post(f"/clients/{acme.pk}/notes/", {"text": "Wants a demo"})
+    assert answer.status_code == 302
+
+
+def test_empty_note_shows_the_error_in_the_form(login, alice, acme):
+    answer = login(alice).post(f"/clients/{acme.pk}/notes/", {"text": ""}, headers=HTMX)
+    assert b"errors" in answer.content
+    assert not TimelineEntry.objects.filter(client=acme, kind="note").exists()
+
+
+def test_link_and_unlink_a_contact_person_from_the_company_card(login, alice, acme, jean):
+    browser = login(alice)
+    found = browser.get(f"/clients/{acme.pk}/?tab=contacts&find=Dupont")
+    assert b"Jean Dupont" in found.content
+    answer = browser.post(f"/clients/{acme.pk}/contacts/", {"other": jean.pk, "role": "Buyer"})
+    assert answer.status_code == 302
+    contact = Contact.objects.get(company=acme, person=jean)
+    assert contact.role == "Buyer"
+    removed = browser.post(f"/clients/{acme.pk}/contacts/{contact.pk}/remove/", headers=HTMX)
+    assert removed.status_code == 200
+    assert not Contact.objects.exists()
+
+
+def test_link_from_the_person_card_to_a_company(login, alice, acme, jean):
+    browser = login(alice)
+    browser.post(f"/clients/{jean.pk}/contacts/", {"other": acme.pk})
+    assert Contact.objects.filter(company=acme, person=jean).exists()
+    page = browser.get(f"/clients/{jean.pk}/?tab=contacts")
+    assert b"Companies" in page.content and b"Acme Industries" in page.content
+
+
+def test_history_tab_lists_the_changes(login, alice, acme):
+    services.update_client(actor=alice, client=acme, version=acme.version, status="customer")
+    page = login(alice).get(f"/clients/{acme.pk}/tabs/history/", headers=HTMX)
+    assert b"Customer" in page.content or b"customer" in page.content
+    assert b"status" in page.content
