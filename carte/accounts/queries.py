@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from carte.accounts.models import ApiToken, Department, Employee, Role
 from carte.core import policy
-from carte.core.errors import NotAllowed, NotFound
+from carte.core.errors import NotFound
 from carte.core.listing import ordered
 from carte.core.models import AuditEntry
 
@@ -87,6 +87,7 @@ def tokens_of(employee) -> QuerySet:
 
 def department_list(actor, *, ordering: str | None = None) -> QuerySet:
     """Departments with their head and the number of members (active or not)."""
+    policy.require_in_module(actor, "departments", VIEW)
     departments = policy.visible(
         actor, Department.objects.select_related("head").annotate(member_count=Count("members"))
     )
@@ -106,6 +107,7 @@ def department_choices() -> QuerySet:
 
 def role_list(actor, *, ordering: str | None = None) -> QuerySet:
     """Roles with the number of employees holding them (active or not)."""
+    policy.require_in_module(actor, "roles", VIEW)
     roles = policy.visible(actor, Role.objects.annotate(employee_count=Count("employees")))
     return ordered(roles, ordering, ROLE_ORDERING, "name")
 
@@ -146,8 +148,7 @@ def audit_entries_for(
     until: date | None = None,
 ) -> QuerySet:
     """The audit log, newest first, for those who may read all of it; dates are whole days, inclusive."""
-    if not policy.can_in_module(actor, "audit", VIEW):
-        raise NotAllowed()
+    policy.require_in_module(actor, "audit", VIEW)
     entries = policy.visible(actor, AuditEntry.objects.all())
     if verb:
         entries = entries.filter(verb=verb)

@@ -28,12 +28,6 @@ Action, Scope, Verb = policy.Action, policy.Scope, audit.Verb
 # ---------------------------------------------------------------------------------------------
 
 
-def require_all_scope(actor: Employee, module: str, action: str) -> None:
-    """NotAllowed unless the actor holds `action` in `module` over everything (departments, roles)."""
-    if not policy.can_in_module(actor, module, action):
-        raise NotAllowed()
-
-
 def _unknown_fields(values: dict, allowed: list[str]) -> None:
     unknown = set(values) - set(allowed)
     if unknown:
@@ -385,7 +379,7 @@ DEPARTMENT_FIELDS = ["name", "head"]
 @transaction.atomic
 def create_department(*, actor: Employee, name: str, head: Employee | None = None) -> Department:
     """Add a department (needs departments/create over everything)."""
-    require_all_scope(actor, "departments", Action.CREATE)
+    policy.require_in_module(actor, "departments", Action.CREATE)
     department = Department(name=name.strip(), head=head)
     _validate(department)
     department.save()
@@ -480,7 +474,7 @@ def create_role(
     *, actor: Employee, name: str, description: str = "", rights: dict[RightKey, str] | None = None
 ) -> Role:
     """Add a role with the given rights ((module, action) → scope; the rest is "none")."""
-    require_all_scope(actor, "roles", Action.CREATE)
+    policy.require_in_module(actor, "roles", Action.CREATE)
     _check_rights(rights or {})
     role = Role(name=name.strip(), description=description.strip())
     _validate(role)

@@ -231,7 +231,6 @@ def employee_reactivate(request, pk):
 
 
 def department_list(request):
-    services.require_all_scope(request.user, "departments", Action.VIEW)
     departments = queries.department_list(request.user, ordering=request.GET.get("ordering"))
     context = {
         "departments": departments,
@@ -242,7 +241,7 @@ def department_list(request):
 
 
 def department_create(request):
-    services.require_all_scope(request.user, "departments", Action.CREATE)
+    policy.require_in_module(request.user, "departments", Action.CREATE)
     form = forms.DepartmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -297,14 +296,13 @@ def _delete_page(request, record, delete, list_name: str):
 
 
 def role_list(request):
-    services.require_all_scope(request.user, "roles", Action.VIEW)
     roles = queries.role_list(request.user, ordering=request.GET.get("ordering"))
     context = {"roles": roles, "may_create": policy.can_in_module(request.user, "roles", Action.CREATE)}
     return render(request, "accounts/role_list.html", context)
 
 
 def role_create(request):
-    services.require_all_scope(request.user, "roles", Action.CREATE)
+    policy.require_in_module(request.user, "roles", Action.CREATE)
     form = forms.RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -144,6 +144,12 @@ def can_in_module(user, module: str, action: str, wanted: str = Scope.ALL) -> bo
     return SCOPE_ORDER.index(scope(user, module, action)) >= SCOPE_ORDER.index(wanted)
 
 
+def require_in_module(user, module: str, action: str, wanted: str = Scope.ALL) -> None:
+    """Raise NotAllowed unless `can_in_module`: for lists of records without an owner (roles, audit)."""
+    if not can_in_module(user, module, action, wanted):
+        raise NotAllowed()
+
+
 _module_labels: dict[str, str] = {}
 _default_rights: dict[str, dict[str, dict[str, str]]] = {}
 

@@ -1,0 +1,319 @@
+"""The rights matrix: every screen and API operation × every persona → allowed, or refused with nothing changed.
+
+Each row names an endpoint, the record it acts on and who may use it; everyone else must be
+refused (404 where the record is hidden from them, 403 or 404 otherwise) and the database must
+be exactly as before. A coverage gate fails the build when a URL or an API operation has no row.
+
+The personas (carte.core.testing): Ada administrator; Mia manager of North; Alice and Bob sell
+in North (Bob reaches Alice's records through the department scope); Charlie sells in South;
+Rita reads everything and changes nothing.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from carte.accounts.models import ApiToken, Department, Role
+from carte.api import api
+from carte.clients.models import Contact
+from carte.core.testing import ClientFactory, EmployeeFactory
+
+EVERYONE = {"ada", "mia", "alice", "bob", "charlie", "rita"}
+ADMIN = {"ada"}
+MANAGERS = {"ada", "mia"}
+CREATORS = {"ada", "mia", "alice", "bob", "charlie"}
+SEE_ALICES = {"ada", "mia", "alice", "bob", "rita"}
+EDIT_ALICES = {"ada", "mia", "alice"}
+NOT_CHARLIE = {"charlie"}
+
+
+@dataclass
+class World:
+    """The records the rows act on, made once per test."""
+
+    people: dict
+    records: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.records[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@pytest.fixture
+def world(people):
+    north = Department.objects.get(name="North")
+    alice, charlie = people["alice"], people["charlie"]
+    company = ClientFactory(name="Alice's Bakery", owner=alice)
+    person = ClientFactory(kind="person", name="Paul Baker", first_name="Paul", last_name="Baker", owner=alice)
+    stranger = ClientFactory(kind="person", name="Nina New", first_name="Nina", last_name="New", owner=alice)
+    records = {
+        "north": north,
+        "empty_department": Department.objects.create(name="Empty"),
+        "sales": Role.objects.get(key="sales"),
+        "unused_role": Role.objects.create(name="Unused"),
+        "alices_client": company,
+        "alices_person": person,
+        "alices_stranger": stranger,
+        "charlies_client": ClientFactory(name="Charlie's Garage", owner=charlie),
+        "contact": Contact.objects.create(company=company, person=person, role="Baker"),
+        "alices_token": ApiToken.objects.create(employee=alice, name="sync", prefix="abcd1234", digest="0" * 64),
+        "retired": EmployeeFactory(username="retired", is_active=False, department=north),
+    }
+    return World(people=people, records=people | records)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One endpoint: `name` is a URL name (HTML) or "METHOD /api/v1/path" (API)."""
+
+    name: str
+    method: str
+    allowed: frozenset
+    hidden: frozenset = frozenset()
+    args: tuple = ()
+    data: dict | None = None
+    query: str = ""
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.split(" ")[0] in {"GET", "POST", "PATCH", "PUT", "DELETE"}
+
+    def url(self, world: World) -> str:
+        values = [_resolve(world, arg) for arg in self.args]
+        if self.is_api:
+            path = self.name.split(" ", 1)[1]
+            for value in values:
+                path = path.replace(path[path.index("{") : path.index("}") + 1], str(value), 1)
+            return path + self.query
+        return reverse(self.name, args=values) + self.query
+
+    def payload(self, world: World, persona: str):
+        """The data to send; "@me" is the persona sending it."""
+        data = self.data or {}
+        return {key: _resolve(world, persona if value == "@me" else value) for key, value in data.items()}
+
+    def __str__(self):
+        return f"{self.method} {self.name} {'/'.join(self.args)}".strip()
+
+
+def _resolve(world: World, value):
+    """"@name" (or a persona's name) is the id of a record of the world; anything else is itself."""
+    if isinstance(value, str) and (value.startswith("@") or value in world.people):
+        return world.records[value.removeprefix("@")].pk
+    return value
+
+
+def row(name, method="GET", allowed=EVERYONE, hidden=(), args=(), data=None, query=""):
+    return Row(name, method, frozenset(allowed), frozenset(hidden), tuple(args), data, query)
+
+
+PASSWORD = "A-long-passphrase-42"
+EMPLOYEE = {
+    "username": "newbie",
+    "first_name": "New",
+    "last_name": "Comer",
+    "email": "newbie@example.com",
+    "language": "en",
+}
+CLIENT_FORM = {
+    "kind": "company",
+    "name": "Matrix Ltd",
+    "status": "lead",
+    "owner": "@me",
+    "notes": "",
+    "phones-TOTAL_FORMS": "0",
+    "phones-INITIAL_FORMS": "0",
+    "emails-TOTAL_FORMS": "0",
+    "emails-INITIAL_FORMS": "0",
+    "phones-MIN_NUM_FORMS": "0",
+    "emails-MIN_NUM_FORMS": "0",
+    "phones-MAX_NUM_FORMS": "1000",
+    "emails-MAX_NUM_FORMS": "1000",
+}
+A = ("@alices_client",)
+
+HTML_ROWS = [
+    row("workspace:home"),
+    row("workspace:settings", allowed=MANAGERS),
+    row("workspace:search", query="?q=Bakery"),
+    row("accounts:password_change"),
+    row("accounts:profile"),
+    row("accounts:token_create", "POST", data={"name": "matrix"}),
+    row("accounts:token_revoke", "POST", allowed={"alice"}, hidden=EVERYONE - {"alice"}, args=("@alices_token",)),
+    row("accounts:employee_list"),
+    row("accounts:employee_create", allowed=ADMIN),
+    row(
+        "accounts:employee_create",
+        "POST",
+        allowed=ADMIN,
+        data=EMPLOYEE | {"password": PASSWORD, "password_again": PASSWORD},
+    ),
+    row("accounts:employee_edit", allowed=ADMIN, args=("@charlie",)),
+    row("accounts:employee_edit", "POST", allowed=ADMIN, args=("@charlie",), data=EMPLOYEE | {"username": "chuck"}),
+    row("accounts:employee_deactivate", "POST", allowed=ADMIN, args=("@bob",)),
+    row("accounts:employee_reactivate", "POST", allowed=ADMIN, args=("@retired",)),
+    row("accounts:department_list"),
+    row("accounts:department_create", allowed=ADMIN),
+    row("accounts:department_create", "POST", allowed=ADMIN, data={"name": "West"}),
+    row("accounts:department_edit", allowed=ADMIN, args=("@north",)),
+    row("accounts:department_edit", "POST", allowed=ADMIN, args=("@north",), data={"name": "Nord"}),
+    row("accounts:department_delete", "POST", allowed=ADMIN, args=("@empty_department",)),
+    row("accounts:role_list", allowed=MANAGERS),
+    row("accounts:role_create", allowed=ADMIN),
+    row("accounts:role_edit", allowed=ADMIN, args=("@sales",)),
+    row("accounts:role_delete", "POST", allowed=ADMIN, args=("@unused_role",)),
+    row("accounts:audit_list", allowed=MANAGERS),
+    row("clients:list"),
+    row("clients:create", allowed=CREATORS),
+    row("clients:create", "POST", allowed=CREATORS, data=CLIENT_FORM),
+    row("clients:card", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
+    row("clients:card", allowed={"ada", "mia", "charlie", "rita"}, hidden={"alice", "bob"}, args=("@charlies_client",)),
+    row("clients:edit", allowed=EDIT_ALICES, hidden=NOT_CHARLIE, args=A),
+    row("clients:edit", "POST", allowed=EDIT_ALICES, hidden=NOT_CHARLIE, args=A, data=CLIENT_FORM | {"version": 1}),
+    row("clients:delete", allowed=MANAGERS, hidden=NOT_CHARLIE, args=A),
+    row("clients:delete", "POST", allowed=MANAGERS, hidden={"alice", "bob"}, args=("@charlies_client",)),
+    row("clients:note_add", "POST", allowed=EDIT_ALICES, hidden=NOT_CHARLIE, args=A, data={"text": "Called"}),
+    row("clients:timeline", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
+    row(
+        "clients:contact_add",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        args=A,
+        data={"other": "@alices_stranger", "role": "Buyer"},
+    ),
+    row("clients:contact_remove", "POST", allowed=EDIT_ALICES, hidden=NOT_CHARLIE, args=(*A, "@contact")),
+    row("clients:tab", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=(*A, "overview")),
+    row("clients:tab", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=(*A, "history")),
+]
+
+API_ROWS = [
+    row("GET /api/v1/employees"),
+    row("POST /api/v1/employees", "POST", allowed=ADMIN, data=EMPLOYEE | {"password": PASSWORD}),
+    row("GET /api/v1/employees/{employee_id}", args=("@charlie",)),
+    row("PATCH /api/v1/employees/{employee_id}", "PATCH", allowed=ADMIN, args=("@charlie",), data={"position": "Boss"}),
+    row("POST /api/v1/employees/{employee_id}/deactivate", "POST", allowed=ADMIN, args=("@bob",)),
+    row("POST /api/v1/employees/{employee_id}/reactivate", "POST", allowed=ADMIN, args=("@retired",)),
+    row("GET /api/v1/me"),
+    row("GET /api/v1/departments"),
+    row("POST /api/v1/departments", "POST", allowed=ADMIN, data={"name": "West"}),
+    row("GET /api/v1/departments/{department_id}", args=("@north",)),
+    row("PATCH /api/v1/departments/{department_id}", "PATCH", allowed=ADMIN, args=("@north",), data={"name": "Nord"}),
+    row("DELETE /api/v1/departments/{department_id}", "DELETE", allowed=ADMIN, args=("@empty_department",)),
+    row("GET /api/v1/roles", allowed=MANAGERS),
+    row("GET /api/v1/roles/{role_id}", allowed=MANAGERS, args=("@sales",)),
+    row("PATCH /api/v1/roles/{role_id}", "PATCH", allowed=ADMIN, args=("@sales",), data={"description": "Sells"}),
+    row("GET /api/v1/clients"),
+    row("POST /api/v1/clients", "POST", allowed=CREATORS, data={"name": "Matrix Ltd"}),
+    row("GET /api/v1/clients/{client_id}", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
+    row(
+        "PATCH /api/v1/clients/{client_id}",
+        "PATCH",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        args=A,
+        data={"version": 1, "status": "customer"},
+    ),
+    row("DELETE /api/v1/clients/{client_id}", "DELETE", allowed=MANAGERS, hidden=NOT_CHARLIE, args=A),
+    row("GET /api/v1/clients/{client_id}/timeline", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
+    row(
+        "POST /api/v1/clients/{client_id}/notes",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        args=A,
+        data={"text": "Called"},
+    ),
+    row("GET /api/v1/clients/{client_id}/contacts", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
+    row("GET /api/v1/search", query="?q=Bakery"),
+]
+
+# Reachable without logging in, on purpose.
+PUBLIC = {
+    "workspace:set_language",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
+}
+
+ROWS = HTML_ROWS + API_ROWS
+PERSONAS = sorted(EVERYONE)
+
+
+def database_state() -> dict:
+    """Every row of every table but sessions, to prove a refused request wrote nothing."""
+    state = {}
+    for model in apps.get_models():
+        if model._meta.db_table == "django_session":
+            continue
+        state[model._meta.label] = list(model.objects.order_by("pk").values())
+    return state
+
+
+def send(client, row: Row, world: World, persona: str = "ada"):
+    url, payload = row.url(world), row.payload(world, persona)
+    if row.is_api:
+        body = json.dumps(payload) if row.method != "GET" else None
+        return getattr(client, row.method.lower())(url, data=body, content_type="application/json")
+    return getattr(client, row.method.lower())(url, data=payload)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_rights_matrix(client, world, row, persona):
+    client.force_login(world.people[persona])
+    before = database_state()
+    response = send(client, row, world, persona)
+    if persona in row.allowed:
+        assert response.status_code in (200, 201, 204, 302), response.content[:500]
+        if row.method != "GET":
+            assert database_state() != before, "an allowed write changed nothing: the row's data is wrong"
+        return
+    expected = {404} if persona in row.hidden else {403, 404}
+    assert response.status_code in expected
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_anonymous_visitors_are_sent_to_login(client, world, row):
+    before = database_state()
+    response = send(client, row, world)
+    if row.is_api:
+        assert response.status_code == 401
+        assert response["Content-Type"] == "application/problem+json"
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert database_state() == before
+
+
+def _url_names(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_and_api_operation_has_rows_in_the_matrix():
+    api_operations = {
+        f"{method.upper()} {path}" for path, ops in api.get_openapi_schema()["paths"].items() for method in ops
+    }
+    url_names = {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("api:")}
+    covered = {row.name for row in ROWS}
+    assert url_names - PUBLIC - covered == set(), "screens without rows in the rights matrix"
+    assert api_operations - covered == set(), "API operations without rows in the rights matrix"
+    unnamed = [p for p in get_resolver().url_patterns if isinstance(p, URLPattern) and not p.name]
+    assert unnamed == [], "every URL needs a name to be checked by the matrix"
