@@ -102,7 +102,7 @@ class Row:
 
 
 def _resolve(world: World, value):
-    """"@name" (or a persona's name) is the id of a record of the world; anything else is itself."""
+    """ "@name" (or a persona's name) is the id of a record of the world; anything else is itself."""
     if isinstance(value, str) and (value.startswith("@") or value in world.people):
         return world.records[value.removeprefix("@")].pk
     return value

@@ -16,7 +16,9 @@ CARD_LINK = re.compile(r'href="/clients/(\d+)/"')
 @pytest.fixture
 def clients_by_owner(people):
     """One company per seller and for the manager, all named "Acme …" so one search finds them."""
-    return {name: ClientFactory(name=f"Acme {name}", owner=people[name]).pk for name in ("alice", "bob", "charlie", "mia")}
+    return {
+        name: ClientFactory(name=f"Acme {name}", owner=people[name]).pk for name in ("alice", "bob", "charlie", "mia")
+    }
 
 
 EXPECTED = {
