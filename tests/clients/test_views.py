@@ -219,3 +219,13 @@ def test_history_tab_lists_the_changes(login, alice, acme):
     page = login(alice).get(f"/clients/{acme.pk}/tabs/history/", headers=HTMX)
     assert b"Customer" in page.content or b"customer" in page.content
     assert b"status" in page.content
+
+
+def test_list_pages_keep_the_filters_and_swap_only_the_results(login, alice):
+    for n in range(55):
+        ClientFactory(name=f"Acme {n:02d}", owner=alice)
+    page = login(alice).get("/clients/?q=acme&page=1").content.decode()
+    assert 'rel="next" href="?q=acme&amp;page=2"' in page
+    assert 'hx-target="#client-results"' in page
+    second = login(alice).get("/clients/?q=acme&page=2").content.decode()
+    assert "Acme 54" in second and 'rel="prev"' in second and 'rel="next"' not in second
