@@ -33,7 +33,7 @@ carte/static/vendor/htmx.min.js: package-lock.json
 # Compiled translations are built, not committed.
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
-	cd carte && ../$(BIN)/django-admin compilemessages --settings=carte.settings --verbosity 0
+	cd carte && CARTE_VAR_DIR=$(CURDIR)/var ../$(BIN)/django-admin compilemessages --settings=carte.settings --verbosity 0
 
 # Debian's Chromium drives the end-to-end tests (Playwright cannot download its own browser here).
 browser:
