@@ -150,6 +150,8 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["username", "address", "at"], name="login_failure_lookup")]
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
 
     def __str__(self):
         return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

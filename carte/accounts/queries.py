@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from carte.accounts.models import ApiToken, Department, Employee, Role
 from carte.core import policy
@@ -125,7 +126,7 @@ def record_kinds() -> list[tuple[str, str]]:
     """The kinds of record the audit log may name (Carte's models), for its filter; no query."""
     return sorted(
         (
-            (model._meta.label_lower, str(model._meta.verbose_name).capitalize())
+            (model._meta.label_lower, capfirst(model._meta.verbose_name))
             for model in apps.get_models()
             if model.__module__.startswith("carte.")
         ),

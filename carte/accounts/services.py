@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carte.accounts.models import TIME_ZONES, ApiToken, Department, Employee, LoginFailure, Right, Role
 from carte.core import audit, policy
@@ -410,7 +411,11 @@ def delete_department(*, actor: Employee, department: Department) -> None:
     members = Employee.objects.filter(department=department).count()
     if members:
         raise Conflict(
-            _("“%(name)s” still has %(count)d member(s); move them to another department first.")
+            ngettext(
+                "“%(name)s” still has %(count)d member; move them to another department first.",
+                "“%(name)s” still has %(count)d members; move them to another department first.",
+                members,
+            )
             % {"name": department.name, "count": members}
         )
     audit.record(actor, Verb.DELETE, department)
@@ -526,7 +531,11 @@ def delete_role(*, actor: Employee, role: Role) -> None:
     holders = Employee.objects.filter(role=role).count()
     if holders:
         raise Conflict(
-            _("“%(name)s” is held by %(count)d employee(s); give them another role first.")
+            ngettext(
+                "“%(name)s” is held by %(count)d employee; give them another role first.",
+                "“%(name)s” is held by %(count)d employees; give them another role first.",
+                holders,
+            )
             % {"name": role.name, "count": holders}
         )
     audit.record(actor, Verb.DELETE, role)

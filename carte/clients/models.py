@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carte.core.phones import digits_of, to_e164
 
@@ -81,7 +82,7 @@ class Phone(models.Model):
     class Kind(models.TextChoices):
         WORK = "work", _("Work")
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("phone kind", "Home")
         FAX = "fax", _("Fax")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="phones")

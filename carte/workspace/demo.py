@@ -135,7 +135,7 @@ ACTIVITY_WEIGHTS = {
 # A contact person's position at the company, and their role as our contact.
 DECISION_MAKERS = [
     (gettext_lazy("Managing director"), gettext_lazy("Decision maker")),
-    (gettext_lazy("Owner"), gettext_lazy("Decision maker")),
+    (pgettext_lazy("demo position", "Owner"), gettext_lazy("Decision maker")),
     (gettext_lazy("Director"), gettext_lazy("Director")),
 ]
 OTHER_CONTACTS = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carte.clients.models import Client, TimelineEntry
 from carte.clients.queries import clients_visible_to
@@ -136,7 +137,14 @@ def search_everything(user, text: str, limit: int = SEARCH_DEFAULT_LIMIT) -> lis
     if not text:
         raise Invalid(_("Type a name, a phone number, an email or a tax id to search."))
     if len(text) < SEARCH_MIN_LENGTH:
-        raise Invalid(_("Type at least %(count)d characters to search.") % {"count": SEARCH_MIN_LENGTH})
+        raise Invalid(
+            ngettext(
+                "Type at least %(count)d character to search.",
+                "Type at least %(count)d characters to search.",
+                SEARCH_MIN_LENGTH,
+            )
+            % {"count": SEARCH_MIN_LENGTH}
+        )
     limit = min(max(1, limit), SEARCH_MAX_LIMIT)
     return [hit for provider in navigation.search_providers for hit in provider(user, text, limit)[:limit]]
 
