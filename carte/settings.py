@@ -210,6 +210,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CARTE_LOG_LEVEL", "INFO")},
+    # The job worker prints through a handler of its own; passing its lines on would print each twice.
+    "loggers": {"huey": {"propagate": False}},
 }
 
 # The country assumed for phone numbers typed without an international prefix.

@@ -317,3 +317,24 @@ def test_every_url_and_api_operation_has_rows_in_the_matrix():
     assert api_operations - covered == set(), "API operations without rows in the rights matrix"
     unnamed = [p for p in get_resolver().url_patterns if isinstance(p, URLPattern) and not p.name]
     assert unnamed == [], "every URL needs a name to be checked by the matrix"
+
+
+def test_a_seller_cannot_give_a_client_away_or_promote_herself(client, world):
+    """Fields that decide visibility or rights are refused to those without the right, and stay as they were."""
+    alice = world.people["alice"]
+    client.force_login(alice)
+    before = database_state()
+    to_charlie = {"version": 1, "owner": world.people["charlie"].pk}
+    assert client.patch(f"/api/v1/clients/{world.alices_client.pk}", to_charlie, "application/json").status_code == 403
+    administrator = Role.objects.get(key="administrator").pk
+    for change in ({"role_id": administrator}, {"department_id": world.records["empty_department"].pk}):
+        response = client.patch(f"/api/v1/employees/{alice.pk}", change, "application/json")
+        assert response.status_code in (403, 404)
+    profile = {"first_name": "Alice", "last_name": "Seller", "email": "alice@example.com", "language": "en"}
+    client.post(reverse("accounts:profile"), profile | {"role": administrator, "is_active": "", "is_superuser": "on"})
+    alice.refresh_from_db()
+    assert (alice.role.key, alice.is_active, alice.is_superuser) == ("sales", True, False)
+    after = database_state()
+    after.pop("core.AuditEntry"), before.pop("core.AuditEntry")  # the profile save itself is audited
+    after.pop("accounts.Employee"), before.pop("accounts.Employee")
+    assert after == before

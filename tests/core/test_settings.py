@@ -1,0 +1,50 @@
+"""Security defaults of carte.settings, read in a fresh process as production would."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def production_settings(tmp_path, **env):
+    script = (
+        "import json, carte.settings as s; print(json.dumps({'hashers': s.PASSWORD_HASHERS, 'debug': s.DEBUG, "
+        "'secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': s.CSRF_COOKIE_SECURE, 'hsts': s.SECURE_HSTS_SECONDS, "
+        "'db': s.DATABASES['default']['OPTIONS']}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"CARTE_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_passwords_are_hashed_with_argon2_and_debug_is_off(tmp_path):
+    values = production_settings(tmp_path)
+    assert values["hashers"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert values["debug"] is False
+
+
+def test_https_installations_get_secure_cookies_and_hsts(tmp_path):
+    values = production_settings(tmp_path, CARTE_BASE_URL="https://crm.example.com")
+    assert values["secure"] and values["csrf_secure"]
+    assert values["hsts"] >= 31536000
+
+
+def test_embedded_sqlite_runs_with_wal_and_a_busy_timeout(tmp_path):
+    options = production_settings(tmp_path)["db"]
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] >= 5
+
+
+@pytest.mark.django_db
+def test_every_page_has_a_strict_content_security_policy(client, alice):
+    client.force_login(alice)
+    for url in ("/", "/clients/", "/accounts/login/", "/no-such-page/"):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
