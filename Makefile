@@ -60,6 +60,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy carte/core/policy.py carte/*/services.py carte/*/queries.py
 
 bench: install
 	@echo "no scenarios yet"

@@ -126,7 +126,7 @@ def record_kinds() -> list[tuple[str, str]]:
     """The kinds of record the audit log may name (Carte's models), for its filter; no query."""
     return sorted(
         (
-            (model._meta.label_lower, capfirst(model._meta.verbose_name))
+            (model._meta.label_lower, str(capfirst(model._meta.verbose_name)))
             for model in apps.get_models()
             if model.__module__.startswith("carte.")
         ),

@@ -167,42 +167,58 @@ def employee_list(request):
     return render(request, "accounts/employee_list.html", context)
 
 
-def employee_create(request):
-    policy.require(request.user, Action.CREATE, Employee)
-    form = forms.EmployeeCreateForm(request.POST or None, actor=request.user)
+def _form_page(request, form, save, *, template: str, done: str, context=None, saved: str = ""):
+    """GET shows the form; a valid POST calls `save(form)`, says `saved` (with the saved record as
+    %(name)s) and goes to the page named `done`; a service's refusal shows on the form (status 400)."""
     if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        password = values.pop("password")
-        values.pop("password_again")
         try:
-            employee = services.create_employee(actor=request.user, password=password, **values)
+            record = save(form)
         except (Invalid, Conflict) as error:
             forms.apply_errors(form, error)
         else:
-            messages.success(request, _("%(name)s has been added.") % {"name": employee})
-            return redirect("accounts:employee_list")
-    return render(request, "accounts/employee_form.html", {"form": form}, status=400 if form.errors else 200)
+            if saved:
+                messages.success(request, saved % {"name": record})
+            return redirect(done)
+    return render(request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200)
+
+
+def employee_create(request):
+    policy.require(request.user, Action.CREATE, Employee)
+
+    def create(form):
+        values = {name: value for name, value in form.cleaned_data.items() if name != "password_again"}
+        return services.create_employee(actor=request.user, **values)
+
+    form = forms.EmployeeCreateForm(request.POST or None, actor=request.user)
+    return _form_page(
+        request,
+        form,
+        create,
+        template="accounts/employee_form.html",
+        done="accounts:employee_list",
+        saved=_("%(name)s has been added."),
+    )
 
 
 def employee_edit(request, pk):
     employee = queries.get_employee_for(request.user, pk, Action.EDIT)
+
     form = forms.EmployeeForm(
         request.POST or None, initial=forms.EmployeeForm.initial_for(employee), actor=request.user
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_employee(actor=request.user, employee=employee, **form.cleaned_data)
-        except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s has been saved.") % {"name": employee})
-            return redirect("accounts:employee_list")
     context = {
-        "form": form,
         "employee": employee,
         "may_deactivate": services.may_set_department_and_activity(request.user) and employee.pk != request.user.pk,
     }
-    return render(request, "accounts/employee_form.html", context, status=400 if form.errors else 200)
+    return _form_page(
+        request,
+        form,
+        lambda form: services.update_employee(actor=request.user, employee=employee, **form.cleaned_data),
+        template="accounts/employee_form.html",
+        done="accounts:employee_list",
+        context=context,
+        saved=_("%(name)s has been saved."),
+    )
 
 
 @require_POST
@@ -243,28 +259,26 @@ def department_list(request):
 def department_create(request):
     policy.require_in_module(request.user, "departments", Action.CREATE)
     form = forms.DepartmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.create_department(actor=request.user, **form.cleaned_data)
-        except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
-        else:
-            return redirect("accounts:department_list")
-    return render(request, "accounts/department_form.html", {"form": form}, status=400 if form.errors else 200)
+    return _form_page(
+        request,
+        form,
+        lambda form: services.create_department(actor=request.user, **form.cleaned_data),
+        template="accounts/department_form.html",
+        done="accounts:department_list",
+    )
 
 
 def department_edit(request, pk):
     department = queries.get_department_for(request.user, pk, Action.EDIT)
     form = forms.DepartmentForm(request.POST or None, initial={"name": department.name, "head": department.head})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_department(actor=request.user, department=department, **form.cleaned_data)
-        except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
-        else:
-            return redirect("accounts:department_list")
-    context = {"form": form, "department": department}
-    return render(request, "accounts/department_form.html", context, status=400 if form.errors else 200)
+    return _form_page(
+        request,
+        form,
+        lambda form: services.update_department(actor=request.user, department=department, **form.cleaned_data),
+        template="accounts/department_form.html",
+        done="accounts:department_list",
+        context={"department": department},
+    )
 
 
 def department_delete(request, pk):
@@ -301,44 +315,36 @@ def role_list(request):
     return render(request, "accounts/role_list.html", context)
 
 
+def _role_values(form) -> dict:
+    return {"name": form.cleaned_data["name"], "description": form.cleaned_data["description"], "rights": form.rights()}
+
+
 def role_create(request):
     policy.require_in_module(request.user, "roles", Action.CREATE)
     form = forms.RoleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.create_role(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                rights=form.rights(),
-            )
-        except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
-        else:
-            return redirect("accounts:role_list")
-    context = {"form": form, "actions": Action.choices}
-    return render(request, "accounts/role_form.html", context, status=400 if form.errors else 200)
+    return _form_page(
+        request,
+        form,
+        lambda form: services.create_role(actor=request.user, **_role_values(form)),
+        template="accounts/role_form.html",
+        done="accounts:role_list",
+        context={"actions": Action.choices},
+    )
 
 
 def role_edit(request, pk):
     role = queries.get_role_for(request.user, pk, Action.EDIT)
+
     form = forms.RoleForm(request.POST or None, initial=forms.RoleForm.initial_for(role))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_role(
-                actor=request.user,
-                role=role,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                rights=form.rights(),
-            )
-        except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
-        else:
-            messages.success(request, _("The role “%(name)s” has been saved.") % {"name": role.name})
-            return redirect("accounts:role_list")
-    context = {"form": form, "role": role, "actions": Action.choices}
-    return render(request, "accounts/role_form.html", context, status=400 if form.errors else 200)
+    return _form_page(
+        request,
+        form,
+        lambda form: services.update_role(actor=request.user, role=role, **_role_values(form)),
+        template="accounts/role_form.html",
+        done="accounts:role_list",
+        context={"role": role, "actions": Action.choices},
+        saved=_("The role “%(name)s” has been saved."),
+    )
 
 
 def role_delete(request, pk):

@@ -32,8 +32,8 @@ MAX_TIMELINE_PAGE = 200
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _visible(actor, action: str = policy.Action.VIEW) -> QuerySet:
-    return policy.visible(actor, Client.objects.all(), action)
+def _visible(actor, action: str = policy.Action.VIEW, clients: QuerySet | None = None) -> QuerySet:
+    return policy.visible(actor, Client.objects.all() if clients is None else clients, action)
 
 
 def _choice(field: str, value: str | None, choices) -> str | None:
@@ -93,10 +93,10 @@ def _matching(queryset: QuerySet, text: str | None) -> QuerySet:
     if not text:
         return queryset
     found = Q(name__icontains=text)
-    found |= Exists(Email.objects.filter(client=OuterRef("pk"), address__contains=text.lower()))
+    found |= Q(Exists(Email.objects.filter(client=OuterRef("pk"), address__contains=text.lower())))
     phones = _phone_lookup(text)
     if phones is not None:
-        found |= Exists(Phone.objects.filter(phones, client=OuterRef("pk")))
+        found |= Q(Exists(Phone.objects.filter(phones, client=OuterRef("pk"))))
     return queryset.filter(found)
 
 
@@ -178,9 +178,9 @@ def link_candidates(actor, client: Client, text: str | None, limit: int = 20) ->
     if not text:
         return []
     if client.kind == Client.Kind.COMPANY:
-        others = _visible(actor).persons().exclude(companies__company=client)
+        others = _visible(actor, clients=Client.objects.persons()).exclude(companies__company=client)
     else:
-        others = _visible(actor).companies().exclude(contacts__person=client)
+        others = _visible(actor, clients=Client.objects.companies()).exclude(contacts__person=client)
     return list(_matching(others, text).order_by("name", "id")[:limit])
 
 

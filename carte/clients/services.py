@@ -7,15 +7,16 @@ before anything is written.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carte.clients.models import Client, Contact, Email, Phone, TimelineEntry
 from carte.clients.queries import MIN_PHONE_DIGITS
@@ -26,7 +27,14 @@ from carte.core.phones import digits_of
 
 # The fields a person edits on the card; all are audited.
 EDITABLE = ["kind", "name", "first_name", "last_name", "position", "status", "owner", "notes"]
-SUMMARY_LENGTH = TimelineEntry._meta.get_field("summary").max_length
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    """The length limit of a text field, as the database enforces it."""
+    return cast(models.CharField, model._meta.get_field(name)).max_length or 0
+
+
+SUMMARY_LENGTH = _max_length(TimelineEntry, "summary")
 
 
 class PhoneData(NamedTuple):
@@ -102,6 +110,10 @@ def _clean_emails(emails: Iterable) -> list[EmailData]:
     return cleaned
 
 
+def _at_most(limit: int) -> str:
+    return ngettext("At most %(limit)d character.", "At most %(limit)d characters.", limit) % {"limit": limit}
+
+
 def _validate(client: Client) -> None:
     """The rules a client must satisfy before it is saved; field errors in one Invalid."""
     errors = {}
@@ -117,9 +129,9 @@ def _validate(client: Client) -> None:
     if client.owner_id is None or not client.owner.is_active:
         errors["owner"] = [_("Choose an active employee as owner.")]
     for field in ("name", "first_name", "last_name", "position"):
-        limit = Client._meta.get_field(field).max_length
+        limit = _max_length(Client, field)
         if len(getattr(client, field)) > limit:
-            errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
+            errors[field] = [_at_most(limit)]
     if errors:
         raise Invalid(errors=errors)
 
@@ -149,7 +161,7 @@ def audited_field_label(name: str) -> str:
     if name == "emails":
         return str(Email._meta.verbose_name_plural)
     try:
-        return str(Client._meta.get_field(name).verbose_name)
+        return str(cast(models.Field, Client._meta.get_field(name)).verbose_name)
     except (FieldDoesNotExist, AttributeError):
         return name
 
@@ -268,9 +280,9 @@ def update_client(
     changes = diff(before, snapshot(current, EDITABLE) | {k: after[k] for k in ("phones", "emails")})
     if not changes:
         return current
-    if "phones" in changes:
+    if phones is not None and "phones" in changes:
         _replace_phones(current, phones)
-    if "emails" in changes:
+    if emails is not None and "emails" in changes:
         _replace_emails(current, emails)
     current.version += 1
     current.updated_at = timezone.now()
@@ -305,7 +317,7 @@ def add_note(*, actor, client: Client, text: str) -> TimelineEntry:
     if not text:
         raise Invalid(errors={"text": [_("Write something first.")]})
     if len(text) > SUMMARY_LENGTH:
-        raise Invalid(errors={"text": [_("At most %(limit)d characters.") % {"limit": SUMMARY_LENGTH}]})
+        raise Invalid(errors={"text": [_at_most(SUMMARY_LENGTH)]})
     entry = record_timeline(client=client, kind="note", summary=text, actor=actor)
     record(actor, Verb.CREATE, entry, changes={"client": [None, str(client)], "note": [None, text]})
     return entry

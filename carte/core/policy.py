@@ -35,7 +35,7 @@ class Scope(models.TextChoices):
     ALL = "all", _("All")
 
 
-SCOPE_ORDER = [Scope.NONE, Scope.OWN, Scope.DEPARTMENT, Scope.ALL]
+SCOPE_ORDER: list[str] = [Scope.NONE, Scope.OWN, Scope.DEPARTMENT, Scope.ALL]
 NOBODY = Q(pk__in=[])
 
 
@@ -99,10 +99,10 @@ def register(model: type, policy: ModelPolicy) -> None:
     _policies[model] = policy
 
 
-def policy_for(model: type) -> ModelPolicy:
+def policy_for(model: type[models.Model]) -> ModelPolicy:
     """The policy of a model; an unregistered model is a programming error (fail closed)."""
     try:
-        return _policies[model._meta.concrete_model]
+        return _policies[model._meta.concrete_model or model]
     except KeyError:
         raise LookupError(f"No access policy registered for {model.__name__}") from None
 
@@ -166,7 +166,7 @@ def register_module(key: str, label, defaults: dict[str, dict[str, str]] | None 
     overwrite what an admin changed.
     """
     _module_labels[key] = label
-    rights = {"administrator": {action: Scope.ALL for action in Action.values}}
+    rights: dict[str, dict[str, str]] = {"administrator": dict.fromkeys(Action.values, Scope.ALL)}
     rights.update(defaults or {})
     _default_rights[key] = rights
 
