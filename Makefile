@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench install assets messages browser clean
+.PHONY: run test test-sqlite test-postgres lint bench install assets messages browser openapi clean
 
 run: install
 	$(BIN)/carte init
@@ -61,6 +61,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy carte/core/policy.py carte/*/services.py carte/*/queries.py
+
+# The API schema is committed (docs/openapi.json); a test fails when the code and it differ.
+openapi: install
+	$(BIN)/carte export_openapi_schema --api carte.api.api --indent 2 --sorted --output docs/openapi.json
 
 bench: install
 	@echo "no scenarios yet"

@@ -15,6 +15,7 @@ def problems() -> list[str]:
         found += _migrations()
     found += _redis()
     found += _folders()
+    found += _https()
     found += _system_checks()
     return found
 
@@ -59,6 +60,20 @@ def _folders() -> list[str]:
         if not os.access(path, os.W_OK):
             found.append(f"{label} folder {path} is not writable")
     return found
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def _https() -> list[str]:
+    """Served beyond this machine without https in CARTE_BASE_URL, cookies would travel unprotected."""
+    outside = [host for host in settings.ALLOWED_HOSTS if host not in LOOPBACK_HOSTS]
+    if outside and not settings.HTTPS and not settings.SESSION_COOKIE_SECURE:
+        return [
+            f"Carte answers to {', '.join(outside)} but CARTE_BASE_URL is not https://: "
+            "session cookies are sent without Secure and there is no HSTS"
+        ]
+    return []
 
 
 def _system_checks() -> list[str]:

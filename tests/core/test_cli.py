@@ -58,3 +58,9 @@ def test_init_creates_admin_once_and_keeps_data(tmp_path):
     check = carte("check", tmp_path=tmp_path)
     assert check.returncode == 0, check.stdout
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_check_warns_when_served_to_the_network_without_https(tmp_path):
+    env = {"CARTE_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "CARTE_ALLOWED_HOSTS": "crm.example.com"}
+    result = carte("check", env_extra=env, tmp_path=tmp_path)
+    assert "CARTE_BASE_URL is not https://" in result.stdout

@@ -48,3 +48,14 @@ def test_every_page_has_a_strict_content_security_policy(client, alice):
         policy = client.get(url)["Content-Security-Policy"]
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_sqlite_enforces_foreign_keys():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL always enforces foreign keys")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
