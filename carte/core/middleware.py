@@ -49,10 +49,13 @@ class domain_errors:  # noqa: N801 - named like the function middlewares beside 
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError):
             return None
-        context = {"error": exception, "status": exception.status}
-        if request.headers.get("HX-Request"):
-            return render(request, "core/error_fragment.html", context, status=exception.status)
-        return render(request, "core/error_page.html", context, status=exception.status)
+        return refusal_response(request, exception)
+
+
+def refusal_response(request, error: DomainError):
+    """The error page, or for htmx the fragment the notification bar shows, with the error's status."""
+    template = "core/error_fragment.html" if request.headers.get("HX-Request") else "core/error_page.html"
+    return render(request, template, {"error": error, "status": error.status}, status=error.status)
 
 
 class login_required(LoginRequiredMiddleware):  # noqa: N801

@@ -11,6 +11,7 @@ from django.views.i18n import set_language
 
 from carte.core import navigation, policy
 from carte.core.errors import DomainError, Invalid, NotAllowed, NotFound
+from carte.core.middleware import refusal_response
 from carte.workspace import queries
 
 # The language switcher is on the login page too.
@@ -52,27 +53,21 @@ def search(request):
     return response
 
 
-def _error_page(request, error: DomainError):
-    # Like carte.core.middleware.domain_errors: htmx gets a fragment for the notification bar.
-    template = "core/error_fragment.html" if request.headers.get("HX-Request") else "core/error_page.html"
-    return render(request, template, {"error": error, "status": error.status}, status=error.status)
-
-
 def bad_request(request, exception):
-    return _error_page(request, DomainError())
+    return refusal_response(request, DomainError())
 
 
 def forbidden(request, exception):
-    return _error_page(request, NotAllowed())
+    return refusal_response(request, NotAllowed())
 
 
 def not_found(request, exception):
-    return _error_page(request, NotFound())
+    return refusal_response(request, NotFound())
 
 
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: Django's own page has an inline style that the CSP blocks."""
-    return _error_page(
+    return refusal_response(
         request, NotAllowed(_("This form was sent from a page that is too old. Reload the page and try again."))
     )
 
