@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from carte.accounts import queries, services
 from carte.accounts.models import TIME_ZONES, Employee
 from carte.core import policy
-from carte.core.errors import DomainError
 from carte.core.models import AuditEntry
 
 
@@ -25,14 +24,6 @@ def client_address(request) -> str | None:
     naming the trusted proxies (then reading X-Forwarded-For) belongs here when we need it.
     """
     return request.META.get("REMOTE_ADDR") or None
-
-
-def apply_errors(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: per field where it names one, at the top otherwise."""
-    if not error.errors:
-        form.add_error(None, str(error.message))
-    for field, messages in error.errors.items():
-        form.add_error(field if field in form.fields else None, [str(m) for m in messages])
 
 
 def _field(name: str, **kwargs) -> forms.Field:

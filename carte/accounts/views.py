@@ -18,6 +18,7 @@ from carte.accounts import forms, queries, services
 from carte.accounts.models import Employee
 from carte.core import policy
 from carte.core.errors import Conflict, Invalid
+from carte.core.htmx import show_refusal
 from carte.core.listing import page_of
 
 Action = policy.Action
@@ -123,7 +124,7 @@ def profile(request):
         try:
             services.update_profile(actor=request.user, **form.cleaned_data)
         except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your profile has been saved."))
             return redirect("accounts:profile")
@@ -138,7 +139,7 @@ def token_create(request):
         try:
             token, plain = services.create_token(actor=request.user, name=token_form.cleaned_data["name"])
         except (Invalid, Conflict) as error:
-            forms.apply_errors(token_form, error)
+            show_refusal(token_form, error)
         else:
             return _render_profile(request, new_token={"record": token, "value": plain})
     return _render_profile(request, token_form=token_form, status=400)
@@ -174,7 +175,7 @@ def _form_page(request, form, save, *, template: str, done: str, context=None, s
         try:
             record = save(form)
         except (Invalid, Conflict) as error:
-            forms.apply_errors(form, error)
+            show_refusal(form, error)
         else:
             if saved:
                 messages.success(request, saved % {"name": record})

@@ -27,26 +27,14 @@ from carte.clients.forms import (
 )
 from carte.clients.models import Client
 from carte.core import policy
-from carte.core.errors import Conflict, DomainError, Invalid
+from carte.core.errors import Conflict, Invalid
+from carte.core.htmx import is_fragment, show_refusal
 from carte.core.listing import page_of
-
-
-def _is_fragment(request) -> bool:
-    """An htmx request for a piece of the page (a boosted navigation wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 def _card_url(client: Client, **params) -> str:
     query = urlencode({key: value for key, value in params.items() if value})
     return reverse("clients:card", args=[client.pk]) + (f"?{query}" if query else "")
-
-
-def _show_refusal(exc: DomainError, form) -> None:
-    """Put a service's field errors beside the fields; the others above the form."""
-    if not exc.errors:
-        form.add_error(None, str(exc.message))
-    for field, errors in exc.errors.items():
-        form.add_error(field if field in form.fields else None, [str(error) for error in errors])
 
 
 # The list
@@ -61,7 +49,7 @@ def client_list(request):
         except Invalid as exc:
             error = exc.message
     context = {"form": form, "page": page, "error": error, "can_create": policy.can(request.user, "create", Client)}
-    template = "clients/list.html#results" if _is_fragment(request) else "clients/list.html"
+    template = "clients/list.html#results" if is_fragment(request) else "clients/list.html"
     return render(request, template, context)
 
 
@@ -118,7 +106,7 @@ def client_tab(request, pk, key):
     """One tab of the card, for htmx; without htmx, the card opened on that tab."""
     client = queries.get_client_for(request.user, pk)
     tab = card.tab_for(request.user, key)
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return redirect(_card_url(client, tab=key, page=request.GET.get("page"), find=request.GET.get("find")))
     return render(request, "clients/card.html#card-tabs", _tabs_context(request, client, tab))
 
@@ -126,7 +114,7 @@ def client_tab(request, pk, key):
 def client_timeline(request, pk):
     """The next page of the timeline (or the first, for another kind), for htmx."""
     client = queries.get_client_for(request.user, pk)
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return redirect(_card_url(client, kind=request.GET.get("kind"), before=request.GET.get("before")) + "#timeline")
     return render(request, "clients/card.html#timeline-page", _timeline_context(request, client))
 
@@ -139,13 +127,13 @@ def note_add(request, pk):
         try:
             services.add_note(actor=request.user, client=client, text=form.cleaned_data["text"])
         except Invalid as exc:
-            _show_refusal(exc, form)
+            show_refusal(form, exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 messages.success(request, _("Note added."))
                 return redirect(_card_url(client) + "#timeline")
             form = None
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(request, "clients/card.html#timeline-panel", _timeline_context(request, client, form))
     return render(request, "clients/card.html", _card_context(request, client, card.default_tab(), form))
 
@@ -154,7 +142,7 @@ def note_add(request, pk):
 
 
 def _contacts_done(request, client: Client):
-    if _is_fragment(request):
+    if is_fragment(request):
         tab = card.tab_for(request.user, "contacts")
         return render(request, "clients/card.html#card-tabs", _tabs_context(request, client, tab))
     return redirect(_card_url(client, tab="contacts"))
@@ -217,7 +205,7 @@ def client_create(request):
                 actor=request.user, **form.fields_for_service(), phones=phones_from(phones), emails=emails_from(emails)
             )
         except Invalid as exc:
-            _show_refusal(exc, form)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Client created."))
             return redirect(_card_url(client))
@@ -243,7 +231,7 @@ def client_edit(request, pk):
         except Conflict as exc:
             return _show_conflict(request, exc, client, owners, phones, emails)
         except Invalid as exc:
-            _show_refusal(exc, form)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(_card_url(client))
@@ -257,7 +245,7 @@ def _show_conflict(request, exc: Conflict, client: Client, owners, phones, email
     data["version"] = current.version
     form = ClientForm(data, owners=owners)
     form.is_valid()
-    _show_refusal(exc, form)
+    show_refusal(form, exc)
     messages.warning(request, exc.message)
     return _render_form(request, form, phones, emails, current, status=409)
 

@@ -4,6 +4,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.shortcuts import render
 
 from carte.core.errors import DomainError
+from carte.core.htmx import is_fragment
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -54,7 +55,7 @@ class domain_errors:  # noqa: N801 - named like the function middlewares beside 
 
 def refusal_response(request, error: DomainError):
     """The error page, or for htmx the fragment the notification bar shows, with the error's status."""
-    template = "core/error_fragment.html" if request.headers.get("HX-Request") else "core/error_page.html"
+    template = "core/error_fragment.html" if is_fragment(request) else "core/error_page.html"
     return render(request, template, {"error": error, "status": error.status}, status=error.status)
 
 

@@ -11,6 +11,7 @@ from django.views.i18n import set_language
 
 from carte.core import navigation, policy
 from carte.core.errors import DomainError, Invalid, NotAllowed, NotFound
+from carte.core.htmx import is_fragment
 from carte.core.middleware import refusal_response
 from carte.workspace import queries
 
@@ -46,7 +47,7 @@ def search(request):
     except Invalid as refusal:
         groups, notice = [], refusal.message
     # The search box asks for the dropdown only; a history restore wants the whole page.
-    dropdown = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+    dropdown = is_fragment(request)
     context = {"text": text, "groups": groups, "notice": notice, "dropdown": dropdown}
     response = render(request, "workspace/search.html#results" if dropdown else "workspace/search.html", context)
     patch_vary_headers(response, ["HX-Request"])
