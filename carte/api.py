@@ -16,8 +16,9 @@ from carte.workspace.api import router as workspace_router
 api = NinjaAPI(
     title="Carte API",
     version="1",
-    description="Everything the Carte screens do. Lists are paged (`page`, `page_size`) and "
-    "sorted with `ordering` (a field name, `-` for descending). Errors are problem+json.",
+    description="Employees, departments, roles, clients and the global search. Lists are paged "
+    "(`page`, `page_size`) and sorted with `ordering` (one of the keys each list names, `-` for "
+    "descending). Errors are problem+json (RFC 9457).",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     docs_url="/docs",

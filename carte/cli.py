@@ -68,6 +68,7 @@ def serve(args: list[str]) -> int:
     options = parser.parse_args(args)
 
     import uvicorn
+    from django.conf import settings
 
     worker = None
     if not options.no_jobs:
@@ -80,7 +81,7 @@ def serve(args: list[str]) -> int:
             port=options.port,
             workers=options.workers,
             log_level="warning",
-            proxy_headers=True,
+            proxy_headers=settings.BEHIND_PROXY,
         )
     finally:
         if worker is not None:

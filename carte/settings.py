@@ -5,7 +5,7 @@ The README's configuration table lists them; `carte check` reports what is wrong
 
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -164,7 +164,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("CARTE_HSTS_SECONDS", 31536000) if HTTPS and not DEBUG else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CARTE_BEHIND_PROXY") else None
+# Behind a reverse proxy, trust its X-Forwarded-Proto (here) and X-Forwarded-For (`carte serve`).
+BEHIND_PROXY = env_bool("CARTE_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 # Django's own CSRF failure page has an inline style that our CSP blocks.
 CSRF_FAILURE_VIEW = "carte.workspace.views.csrf_failure"
@@ -175,8 +177,15 @@ DEFAULT_FROM_EMAIL = env_str("CARTE_FROM_EMAIL", "carte@localhost")
 
 
 def _email(url: str) -> dict:
-    """console:// prints mail to the server's output; smtp:// and smtps:// send it."""
+    """console:// prints mail to the server's output; smtp:// and smtps:// send it.
+
+    The user and password are percent-encoded in the URL ("p%40ss" for "p@ss").
+    """
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("CARTE_EMAIL_URL has a bad port; percent-encode / ? # @ in the password.") from None
     if parts.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme not in ("smtp", "smtps", "smtp+tls"):
@@ -184,9 +193,9 @@ def _email(url: str) -> dict:
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": parts.username or "",
-        "EMAIL_HOST_PASSWORD": parts.password or "",
+        "EMAIL_PORT": port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
         "EMAIL_USE_SSL": parts.scheme == "smtps",
         "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
         "EMAIL_TIMEOUT": 20,

@@ -1,6 +1,15 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from carte.core.testing import ClientFactory, make_personas
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A request leaves its language active in the thread (each request sets its own); tests start clean."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

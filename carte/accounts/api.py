@@ -15,6 +15,7 @@ from carte.accounts.schemas import (
     EmployeeOut,
     EmployeePatch,
     ListQuery,
+    PasswordIn,
     RoleOut,
     RolePatch,
 )
@@ -83,6 +84,14 @@ def update_employee(request, employee_id: int, payload: EmployeePatch):
 def deactivate_employee(request, employee_id: int):
     employee = queries.get_employee_for(request.auth, employee_id, Action.EDIT)
     return services.deactivate_employee(actor=request.auth, employee=employee)
+
+
+@router.post("/employees/{employee_id}/password", response={204: None}, tags=["employees"])
+def reset_employee_password(request, employee_id: int, payload: PasswordIn):
+    """Give an employee a new password; their sessions end (administrators only)."""
+    employee = queries.get_employee_for(request.auth, employee_id, Action.EDIT)
+    services.reset_employee_password(actor=request.auth, employee=employee, password=payload.password)
+    return Status(204, None)
 
 
 @router.post("/employees/{employee_id}/reactivate", response=EmployeeOut, tags=["employees"])

@@ -20,8 +20,8 @@ from carte.core.models import AuditEntry
 def client_address(request) -> str | None:
     """The address a request came from, for the lockout and the audit log.
 
-    REMOTE_ADDR is the proxy's address when Carte runs behind a reverse proxy; a setting
-    naming the trusted proxies (then reading X-Forwarded-For) belongs here when we need it.
+    With CARTE_BEHIND_PROXY=1, `carte serve` puts the address the proxy forwards (X-Forwarded-For
+    from a proxy on this machine) into REMOTE_ADDR; otherwise it is the connecting address.
     """
     return request.META.get("REMOTE_ADDR") or None
 
@@ -53,7 +53,7 @@ class LoginForm(auth_forms.AuthenticationForm):
         if unlocks_at is not None:
             services.record_failed_login(username=username, address=address, locked=True)
             raise ValidationError(
-                _("Too many failed logins. Try again after %(time)s."),
+                _("Too many failed logins: wait until %(time)s before trying again."),
                 code="locked",
                 params={"time": formats.time_format(timezone.localtime(unlocks_at), "TIME_FORMAT")},
             )
@@ -124,15 +124,28 @@ class EmployeeForm(ProfileForm):
         return {name: getattr(employee, name) for name in services.EMPLOYEE_FIELDS}
 
 
-class EmployeeCreateForm(EmployeeForm):
-    password = forms.CharField(label=_("initial password"), strip=False, widget=forms.PasswordInput(render_value=False))
-    password_again = forms.CharField(label=_("initial password again"), strip=False, widget=forms.PasswordInput)
+class PasswordTwice:
+    """A form mixin: `password` and `password_again` must be the same."""
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", _("The two passwords differ."))
         return cleaned
+
+
+class EmployeeCreateForm(PasswordTwice, EmployeeForm):
+    password = forms.CharField(label=_("initial password"), strip=False, widget=forms.PasswordInput(render_value=False))
+    password_again = forms.CharField(label=_("initial password again"), strip=False, widget=forms.PasswordInput)
+
+
+class EmployeePasswordForm(PasswordTwice, forms.Form):
+    password = forms.CharField(
+        label=_("new password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label=_("new password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 ACTIVE_CHOICES = [("", _("Active and inactive")), ("active", _("Active")), ("inactive", _("Inactive"))]

@@ -55,6 +55,10 @@ class EmployeeIn(EmployeeFields):
     password: str
 
 
+class PasswordIn(Schema):
+    password: str
+
+
 class EmployeePatch(Schema):
     """Only the fields sent are changed; `null` clears department or role."""
 

@@ -329,6 +329,21 @@ def _end_sessions(employee: Employee) -> int:
 
 
 @transaction.atomic
+def reset_employee_password(*, actor: Employee, employee: Employee, password: str) -> Employee:
+    """An administrator gives an employee a new password (a demo employee, one who lost their
+    mailbox); the employee's sessions end. One's own password is changed with the old one instead.
+    """
+    policy.require(actor, Action.EDIT, employee)
+    if not may_set_department_and_activity(actor):
+        raise NotAllowed()
+    if employee.pk == actor.pk:
+        raise Conflict(_("Change your own password from My profile, with your current one."))
+    set_password(actor=actor, employee=employee, password=password)
+    _end_sessions(employee)
+    return employee
+
+
+@transaction.atomic
 def deactivate_employee(*, actor: Employee, employee: Employee) -> Employee:
     """Stop an employee from logging in: end their sessions and revoke their tokens.
 

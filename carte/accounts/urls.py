@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/employees/<int:pk>/", views.employee_edit, name="employee_edit"),
     path("settings/employees/<int:pk>/deactivate/", views.employee_deactivate, name="employee_deactivate"),
     path("settings/employees/<int:pk>/reactivate/", views.employee_reactivate, name="employee_reactivate"),
+    path("settings/employees/<int:pk>/password/", views.employee_password, name="employee_password"),
     path("settings/departments/", views.department_list, name="department_list"),
     path("settings/departments/new/", views.department_create, name="department_create"),
     path("settings/departments/<int:pk>/", views.department_edit, name="department_edit"),

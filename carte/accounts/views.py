@@ -234,6 +234,21 @@ def employee_deactivate(request, pk):
     return redirect("accounts:employee_edit", pk=employee.pk)
 
 
+def employee_password(request, pk):
+    employee = queries.get_employee_for(request.user, pk, Action.EDIT)
+    return _form_page(
+        request,
+        forms.EmployeePasswordForm(request.POST or None),
+        lambda form: services.reset_employee_password(
+            actor=request.user, employee=employee, password=form.cleaned_data["password"]
+        ),
+        template="accounts/employee_password.html",
+        done="accounts:employee_list",
+        context={"employee": employee},
+        saved=_("%(name)s has a new password and has been logged out everywhere."),
+    )
+
+
 @require_POST
 def employee_reactivate(request, pk):
     employee = queries.get_employee_for(request.user, pk, Action.EDIT)

@@ -114,7 +114,7 @@ def _at_most(limit: int) -> str:
     return ngettext("At most %(limit)d character.", "At most %(limit)d characters.", limit) % {"limit": limit}
 
 
-def _validate(client: Client) -> None:
+def _validate(client: Client, *, new_owner: bool = True) -> None:
     """The rules a client must satisfy before it is saved; field errors in one Invalid."""
     errors = {}
     if client.kind not in Client.Kind.values:
@@ -126,7 +126,8 @@ def _validate(client: Client) -> None:
         client.name = client.display_name()
     if not client.name:
         errors["name"] = [_("A client needs a name.")]
-    if client.owner_id is None or not client.owner.is_active:
+    # A card keeps working after its owner leaves; only a new owner must be an active employee.
+    if client.owner_id is None or (new_owner and not client.owner.is_active):
         errors["owner"] = [_("Choose an active employee as owner.")]
     for field in ("name", "first_name", "last_name", "position"):
         limit = _max_length(Client, field)
@@ -233,7 +234,7 @@ def _conflict(current: Client, wanted: dict) -> Conflict:
     """The refusal when the card changed since it was opened, with the current values beside theirs."""
     now = _audited(current)
     errors = {
-        field: [_("Changed meanwhile by someone else; the card now says “%(value)s”.") % {"value": now[field] or ""}]
+        field: [_("The card now says “%(value)s”.") % {"value": now[field] or ""}]
         for field, value in wanted.items()
         if now[field] != value
     }
@@ -259,7 +260,7 @@ def update_client(
         raise TypeError(f"update_client() cannot change {', '.join(sorted(unknown))}")
     current = Client.objects.select_for_update(of=("self",)).select_related("owner").get(pk=client.pk)
     policy.require(actor, policy.Action.EDIT, current)
-    before = _audited(current)
+    before, old_owner = _audited(current), current.owner_id
     for name, value in fields.items():
         setattr(current, name, value.strip() if isinstance(value, str) and name != "notes" else value)
     phones = _clean_phones(phones) if phones is not None else None
@@ -275,7 +276,7 @@ def update_client(
             return current
         raise _conflict(current, theirs)
     policy.require(actor, policy.Action.EDIT, current)
-    _validate(current)
+    _validate(current, new_owner=current.owner_id != old_owner)
     _check_kind_change(current, before["kind"])
     changes = diff(before, snapshot(current, EDITABLE) | {k: after[k] for k in ("phones", "emails")})
     if not changes:

@@ -135,7 +135,7 @@ def search_everything(user, text: str, limit: int = SEARCH_DEFAULT_LIMIT) -> lis
     """
     text = text.strip()
     if not text:
-        raise Invalid(_("Type a name, a phone number, an email or a tax id to search."))
+        raise Invalid(_("Type a name, a phone number or an email to search."))
     if len(text) < SEARCH_MIN_LENGTH:
         raise Invalid(
             ngettext(

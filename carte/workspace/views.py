@@ -1,22 +1,32 @@
 """The home page, the settings index, the global search page and the error pages."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
+from carte.accounts.services import update_profile
 from carte.core import navigation, policy
 from carte.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from carte.core.htmx import is_fragment
 from carte.core.middleware import refusal_response
 from carte.workspace import queries
 
-# The language switcher is on the login page too.
-switch_language = login_not_required(set_language)
+
+@login_not_required  # the language switcher is on the login page too
+@require_POST
+def switch_language(request):
+    """Django's set_language; for a logged-in employee the choice also becomes their profile's
+    language, which would otherwise win over the cookie on the next page."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        update_profile(actor=request.user, language=language)
+    return set_language(request)
 
 
 @require_GET
@@ -42,12 +52,13 @@ def settings_index(request):
 @require_GET
 def search(request):
     text = request.GET.get("q", "").strip()
+    # The search box asks for the dropdown only, a few hits per module; the page shows more.
+    dropdown = is_fragment(request)
+    limit = queries.SEARCH_DEFAULT_LIMIT if dropdown else queries.SEARCH_MAX_LIMIT
     try:
-        groups, notice = queries.grouped_by_kind(queries.search_everything(request.user, text)), ""
+        groups, notice = queries.grouped_by_kind(queries.search_everything(request.user, text, limit)), ""
     except Invalid as refusal:
         groups, notice = [], refusal.message
-    # The search box asks for the dropdown only; a history restore wants the whole page.
-    dropdown = is_fragment(request)
     context = {"text": text, "groups": groups, "notice": notice, "dropdown": dropdown}
     response = render(request, "workspace/search.html#results" if dropdown else "workspace/search.html", context)
     patch_vary_headers(response, ["HX-Request"])

@@ -243,3 +243,34 @@ def test_seller_cannot_open_the_create_screen(client, alice):
     client.force_login(alice)
     assert client.get(reverse("accounts:employee_create")).status_code == 403
     assert client.post(reverse("accounts:employee_deactivate", args=[alice.pk])).status_code == 403
+
+
+def test_an_administrator_sets_a_new_password_and_ends_the_employees_sessions(client, ada, bob):
+    from django.contrib.sessions.models import Session
+
+    from carte.accounts import services
+
+    client.force_login(bob)
+    services.reset_employee_password(actor=ada, employee=bob, password="A-fresh-passphrase-31")
+    bob.refresh_from_db()
+    assert bob.check_password("A-fresh-passphrase-31")
+    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(bob.pk)]
+
+
+def test_nobody_resets_their_own_password_without_the_old_one(ada):
+    from carte.accounts import services
+    from carte.core.errors import Conflict
+
+    with pytest.raises(Conflict):
+        services.reset_employee_password(actor=ada, employee=ada, password="A-fresh-passphrase-31")
+
+
+def test_a_weak_new_password_is_refused_and_nothing_changes(ada, bob):
+    from carte.accounts import services
+    from carte.core.errors import Invalid
+
+    before = bob.password
+    with pytest.raises(Invalid):
+        services.reset_employee_password(actor=ada, employee=bob, password="123")
+    bob.refresh_from_db()
+    assert bob.password == before

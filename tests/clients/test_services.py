@@ -213,3 +213,12 @@ def test_stale_version_asking_for_what_the_card_already_says_is_no_conflict(alic
     services.update_client(actor=mia, client=acme, version=acme.version, status="customer")
     services.update_client(actor=alice, client=acme, version=acme.version, status="customer")
     assert Client.objects.get(pk=acme.pk).version == acme.version + 1
+
+
+def test_a_card_whose_owner_left_can_still_be_edited(alice, ada):
+    from carte.accounts.services import deactivate_employee
+
+    acme = services.create_client(actor=alice, name="Acme Left")
+    deactivate_employee(actor=ada, employee=alice)
+    updated = services.update_client(actor=ada, client=acme, version=acme.version, status="customer")
+    assert (updated.status, updated.owner_id) == ("customer", alice.pk)

@@ -58,3 +58,15 @@ def test_the_language_switcher_offers_every_language(alice, login):
 
     codes = [option["value"] for option in page.all("option")]
     assert codes == [code for code, _name in settings.LANGUAGES]
+
+
+def test_the_switch_wins_over_the_profile_language_and_becomes_it(alice, login):
+    alice.language = "ru"
+    alice.save()
+    browser = login(alice)
+
+    browser.post(SET_LANGUAGE, {"language": "fr", "next": "/"})
+
+    alice.refresh_from_db()
+    assert alice.language == "fr"
+    assert page_of(browser.get("/")).all("html")[0]["lang"] == "fr"
