@@ -43,8 +43,9 @@ test: install browser
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
+# The embedded database, whatever CARTE_TEST_DATABASE_URL says (the PostgreSQL run uses it).
 test-sqlite:
-	$(BIN)/pytest -q
+	env -u CARTE_TEST_DATABASE_URL $(BIN)/pytest -q
 
 # CI sets CARTE_TEST_DATABASE_URL (see .ci/run) and must not skip this run.
 test-postgres:

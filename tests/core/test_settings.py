@@ -59,3 +59,13 @@ def test_sqlite_enforces_foreign_keys():
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
+
+
+def test_the_suite_runs_on_the_database_it_was_asked_for():
+    """`make test` runs once on SQLite and once on CARTE_TEST_DATABASE_URL: each run must be what it says."""
+    import os
+
+    from django.db import connection
+
+    expected = "postgresql" if os.environ.get("CARTE_TEST_DATABASE_URL") else "sqlite"
+    assert connection.vendor == expected
