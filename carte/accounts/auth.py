@@ -3,6 +3,7 @@
 from ninja.security import HttpBearer
 
 from carte.accounts import services
+from carte.accounts.middleware import use_preferences_of
 
 
 class TokenAuth(HttpBearer):
@@ -10,4 +11,5 @@ class TokenAuth(HttpBearer):
         employee = services.employee_for_token(token)
         if employee is not None:
             request.user = employee
+            use_preferences_of(employee, request)
         return employee

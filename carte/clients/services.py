@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import ProtectedError, Q
@@ -23,6 +23,7 @@ from carte.clients.queries import MIN_PHONE_DIGITS
 from carte.core import policy
 from carte.core.audit import Verb, diff, record, snapshot
 from carte.core.errors import Conflict, Invalid
+from carte.core.models import field_label
 from carte.core.phones import digits_of
 
 # The fields a person edits on the card; all are audited.
@@ -155,20 +156,8 @@ def _replace_emails(client: Client, emails: list[EmailData]) -> None:
         Email(client=client, address=email.address, kind=email.kind).save()
 
 
-def audited_field_label(name: str) -> str:
-    """The name people read for an audited field of a client ("phones" included)."""
-    if name == "phones":
-        return str(Phone._meta.verbose_name_plural)
-    if name == "emails":
-        return str(Email._meta.verbose_name_plural)
-    try:
-        return str(cast(models.Field, Client._meta.get_field(name)).verbose_name)
-    except (FieldDoesNotExist, AttributeError):
-        return name
-
-
 def _changed_fields(changes: dict) -> str:
-    return ", ".join(audited_field_label(name) for name in changes)
+    return ", ".join(field_label(Client._meta.label_lower, name) for name in changes)
 
 
 @transaction.atomic

@@ -284,11 +284,4 @@ def contacts_count(request, client: Client) -> int:
 
 def history_tab(request, client: Client) -> dict:
     history = queries.history_of(request.user, client, request.GET.get("page"))
-    rows = [
-        {
-            "entry": entry,
-            "changes": [(services.audited_field_label(name), *values) for name, values in entry.changes.items()],
-        }
-        for entry in history.items
-    ]
-    return {"history": history, "history_rows": rows}
+    return {"history": history, "history_rows": [{"entry": e, "changes": e.changed_fields()} for e in history.items]}

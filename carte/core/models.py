@@ -1,6 +1,8 @@
 """Shared tables: the audit log."""
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,3 +49,22 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.verb} {self.object_repr}"
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(label, old, new) for each change, the label in the reader's language."""
+        return [(field_label(self.model, name), *values) for name, values in self.changes.items()]
+
+
+def field_label(model_label: str, name: str) -> str:
+    """What people call a field of a model ("clients.client", "phones" → "phones", translated).
+
+    A related list (a client's phones) is named by its records' plural; a name that is no
+    field (a model since removed, a computed change such as "sessions_ended") shows as it is.
+    """
+    try:
+        field = apps.get_model(model_label)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+    if field.auto_created and not field.concrete:
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)

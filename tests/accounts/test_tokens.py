@@ -78,3 +78,12 @@ def test_api_accepts_a_bearer_token(client, alice):
     assert response.status_code == 200
     assert response.json()["username"] == "alice"
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_token_calls_answer_in_the_employees_language(client, alice):
+    alice.language = "fr"
+    alice.save()
+    _, plain = services.create_token(actor=alice, name="Sync")
+    response = client.get("/api/v1/clients/999999", headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Cet enregistrement n'existe pas ou ne vous est pas visible."
