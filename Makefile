@@ -61,14 +61,16 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy carte/core/policy.py carte/*/services.py carte/*/queries.py
+	$(BIN)/mypy carte/core/policy.py carte/core/search.py carte/clients/search.py $(wildcard carte/*/services.py carte/*/services/*.py carte/*/queries.py carte/*/queries/*.py)
 
 # The API schema is committed (docs/openapi.json); a test fails when the code and it differ.
 openapi: install
 	$(BIN)/carte export_openapi_schema --api carte.api.api --indent 2 --sorted --output docs/openapi.json
 
+# Benchmarks on their own databases (var/bench/, PostgreSQL carte_bench): see docs/performance.md.
+# DB=sqlite or DB=postgres for one; BENCH_ARGS="--rebuild" or "--scenario card" and so on.
 bench: install
-	@echo "no scenarios yet"
+	$(BIN)/python -m bench $(if $(DB),--db $(DB)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules carte/static/vendor

@@ -9,7 +9,13 @@ from ninja.security import SessionAuth
 
 from carte.accounts.api import router as accounts_router
 from carte.accounts.auth import TokenAuth
-from carte.clients.api import router as clients_router
+from carte.clients.api import bulk as bulk_endpoints
+from carte.clients.api import clients as client_endpoints
+from carte.clients.api import custom_fields as custom_field_endpoints
+from carte.clients.api import duplicates as duplicate_endpoints
+from carte.clients.api import merge as merge_endpoints
+from carte.clients.api import references as reference_endpoints
+from carte.clients.api import segments as segment_endpoints
 from carte.core.api import install_problem_handlers
 from carte.workspace.api import router as workspace_router
 
@@ -25,5 +31,11 @@ api = NinjaAPI(
 )
 install_problem_handlers(api)
 api.add_router("/", accounts_router)
-api.add_router("/clients", clients_router)
+api.add_router("/clients", client_endpoints.router)
+api.add_router("/clients", bulk_endpoints.router)
+api.add_router("/segments", segment_endpoints.router)
+api.add_router("/clients", duplicate_endpoints.router)
+api.add_router("/clients", merge_endpoints.router)
+api.add_router("/reference-lists", reference_endpoints.router)
+api.add_router("/custom-fields", custom_field_endpoints.router)
 api.add_router("/", workspace_router)

@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carte.accounts.models import ApiToken, Department, Role
 from carte.api import api
-from carte.clients.models import Contact
-from carte.core.testing import ClientFactory, EmployeeFactory
+from carte.clients.models import Contact, CustomField, ReferenceValue, Segment
+from carte.core.testing import ClientFactory, EmployeeFactory, reference
 
 EVERYONE = {"ada", "mia", "alice", "bob", "charlie", "rita"}
 ADMIN = {"ada"}
@@ -27,6 +27,7 @@ MANAGERS = {"ada", "mia"}
 CREATORS = {"ada", "mia", "alice", "bob", "charlie"}
 SEE_ALICES = {"ada", "mia", "alice", "bob", "rita"}
 EDIT_ALICES = {"ada", "mia", "alice"}
+SEGMENT_KEEPERS = {"ada", "alice"}  # the owner of Alice's segments and the administrator
 NOT_CHARLIE = {"charlie"}
 
 
@@ -59,10 +60,18 @@ def world(people):
         "alices_client": company,
         "alices_person": person,
         "alices_stranger": stranger,
+        "alices_twin": ClientFactory(name="Alice's Bakery SARL", owner=alice),
         "charlies_client": ClientFactory(name="Charlie's Garage", owner=charlie),
-        "contact": Contact.objects.create(company=company, person=person, role="Baker"),
+        "contact": Contact.objects.create(company=company, person=person, role=reference("contact_role", "purchaser")),
         "alices_token": ApiToken.objects.create(employee=alice, name="sync", prefix="abcd1234", digest="0" * 64),
         "retired": EmployeeFactory(username="retired", is_active=False, department=north),
+        "old_tag": ReferenceValue.objects.create(list="tag", key="old", label="Old", archived=True),
+        "notes_field": CustomField.objects.create(key="notes", label="Notes", kind="text", order=10),
+        "old_field": CustomField.objects.create(key="old-field", label="Old", kind="text", order=20, archived=True),
+        "alices_segment": Segment.objects.create(name="Alice's leads", owner=alice, filters={"status": ["lead"]}),
+        "shared_segment": Segment.objects.create(
+            name="Customers", owner=alice, shared=True, filters={"status": ["customer"]}
+        ),
     }
     return World(people=people, records=people | records)
 
@@ -103,6 +112,8 @@ class Row:
 
 def _resolve(world: World, value):
     """ "@name" (or a persona's name) is the id of a record of the world; anything else is itself."""
+    if isinstance(value, list):
+        return [_resolve(world, item) for item in value]
     if isinstance(value, str) and (value.startswith("@") or value in world.people):
         return world.records[value.removeprefix("@")].pk
     return value
@@ -136,6 +147,7 @@ CLIENT_FORM = {
     "emails-MAX_NUM_FORMS": "1000",
 }
 A = ("@alices_client",)
+TWINS = {"ids": ["@alices_client", "@alices_twin"]}
 
 HTML_ROWS = [
     row("workspace:home"),
@@ -177,6 +189,43 @@ HTML_ROWS = [
     row("accounts:role_delete", "POST", allowed=ADMIN, args=("@unused_role",)),
     row("accounts:audit_list", allowed=MANAGERS),
     row("clients:list"),
+    row("clients:list", query="?status=lead&tags=vip&ordering=-updated"),
+    row("clients:columns", "POST", data={"columns": ["status", "tags"], "filter": "status=lead"}),
+    row("clients:segment_create", "POST", data={"name": "Matrix", "shared": "on", "filter": "status=lead"}),
+    row("clients:segment_open", allowed=SEGMENT_KEEPERS, hidden=EVERYONE - SEGMENT_KEEPERS, args=("@alices_segment",)),
+    row("clients:segment_open", args=("@shared_segment",)),
+    row(
+        "clients:segment_update",
+        "POST",
+        allowed=SEGMENT_KEEPERS,
+        hidden=EVERYONE - SEGMENT_KEEPERS,
+        args=("@alices_segment",),
+        data={"name": "Renamed"},
+    ),
+    row("clients:segment_update", "POST", allowed=SEGMENT_KEEPERS, args=("@shared_segment",), data={"name": "Mine"}),
+    row(
+        "clients:segment_delete",
+        "POST",
+        allowed=SEGMENT_KEEPERS,
+        hidden=EVERYONE - SEGMENT_KEEPERS,
+        args=("@alices_segment",),
+    ),
+    row("clients:segment_delete", "POST", allowed=SEGMENT_KEEPERS, args=("@shared_segment",)),
+    row(
+        "clients:bulk",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        data={"action": "set_status", "status": "customer", "scope": "selected", "ids": ["@alices_client"]},
+    ),
+    row(
+        "clients:export",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        data={"scope": "selected", "ids": ["@alices_client"]},
+    ),
+    row("clients:export", "POST", allowed=CREATORS, data={"scope": "all", "filter": "status=lead"}),
     row("clients:create", allowed=CREATORS),
     row("clients:create", "POST", allowed=CREATORS, data=CLIENT_FORM),
     row("clients:card", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
@@ -193,11 +242,42 @@ HTML_ROWS = [
         allowed=EDIT_ALICES,
         hidden=NOT_CHARLIE,
         args=A,
-        data={"other": "@alices_stranger", "role": "Buyer"},
+        data={"other": "@alices_stranger", "role": "purchaser"},
     ),
     row("clients:contact_remove", "POST", allowed=EDIT_ALICES, hidden=NOT_CHARLIE, args=(*A, "@contact")),
     row("clients:tab", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=(*A, "overview")),
     row("clients:tab", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=(*A, "history")),
+    row("clients:section", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=(*A, "contact")),
+    row("clients:edit_section", allowed=EDIT_ALICES, hidden=NOT_CHARLIE, args=(*A, "notes")),
+    row(
+        "clients:edit_section",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        args=(*A, "notes"),
+        data={"version": 1, "notes": "Called on Monday"},
+    ),
+    # Settings: reference lists and custom fields (managers look, administrators change)
+    row("clients:reference_lists", allowed=MANAGERS, query="?list=tag"),
+    row("clients:reference_value_add", "POST", allowed=ADMIN, args=("tag",), data={"label": "Gold"}),
+    row("clients:reference_value_rename", allowed=ADMIN, args=("status", "lead")),
+    row("clients:reference_value_rename", "POST", allowed=ADMIN, args=("status", "lead"), data={"label": "Enquiry"}),
+    row("clients:reference_value_archive", "POST", allowed=ADMIN, args=("tag", "vip")),
+    row("clients:reference_value_restore", "POST", allowed=ADMIN, args=("tag", "old")),
+    row("clients:reference_value_delete", "POST", allowed=ADMIN, args=("tag", "vip")),
+    row("clients:reference_value_move", "POST", allowed=ADMIN, args=("status", "former"), data={"direction": "up"}),
+    row("clients:custom_fields", allowed=MANAGERS),
+    row("clients:custom_field_create", allowed=ADMIN),
+    row("clients:custom_field_create", "POST", allowed=ADMIN, data={"label": "Level", "kind": "text"}),
+    row("clients:custom_field_edit", allowed=ADMIN, args=("notes",)),
+    row("clients:custom_field_edit", "POST", allowed=ADMIN, args=("notes",), data={"label": "Remarks", "kind": "text"}),
+    row("clients:custom_field_archive", "POST", allowed=ADMIN, args=("notes",)),
+    row("clients:custom_field_restore", "POST", allowed=ADMIN, args=("old-field",)),
+    row("clients:custom_field_delete", "POST", allowed=ADMIN, args=("notes",)),
+    row("clients:custom_field_move", "POST", allowed=ADMIN, args=("notes",), data={"direction": "down"}),
+    row("clients:duplicates", query="?name=Bakery&phones-0-number=0612345678"),
+    row("clients:merge", allowed=MANAGERS, hidden=NOT_CHARLIE, data=TWINS),
+    row("clients:merge", "POST", allowed=MANAGERS, hidden=NOT_CHARLIE, data=TWINS),
 ]
 
 API_ROWS = [
@@ -224,6 +304,59 @@ API_ROWS = [
     row("GET /api/v1/roles/{role_id}", allowed=MANAGERS, args=("@sales",)),
     row("PATCH /api/v1/roles/{role_id}", "PATCH", allowed=ADMIN, args=("@sales",), data={"description": "Sells"}),
     row("GET /api/v1/clients"),
+    row("GET /api/v1/clients", query="?status=lead&status=customer&owner=me&ordering=-created"),
+    row(
+        "POST /api/v1/clients/bulk",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        data={"action": "set_status", "value": "customer", "ids": ["@alices_client"]},
+    ),
+    row(
+        "POST /api/v1/clients/export",
+        "POST",
+        allowed=EDIT_ALICES,
+        hidden=NOT_CHARLIE,
+        data={"ids": ["@alices_client"]},
+    ),
+    row("GET /api/v1/segments"),
+    row("POST /api/v1/segments", "POST", data={"name": "Matrix", "filters": {"status": "lead"}}),
+    row(
+        "GET /api/v1/segments/{segment_id}",
+        allowed=SEGMENT_KEEPERS,
+        hidden=EVERYONE - SEGMENT_KEEPERS,
+        args=("@alices_segment",),
+    ),
+    row("GET /api/v1/segments/{segment_id}", args=("@shared_segment",)),
+    row(
+        "PATCH /api/v1/segments/{segment_id}",
+        "PATCH",
+        allowed=SEGMENT_KEEPERS,
+        hidden=EVERYONE - SEGMENT_KEEPERS,
+        args=("@alices_segment",),
+        data={"name": "Renamed"},
+    ),
+    row(
+        "PATCH /api/v1/segments/{segment_id}",
+        "PATCH",
+        allowed=SEGMENT_KEEPERS,
+        args=("@shared_segment",),
+        data={"shared": False},
+    ),
+    row(
+        "DELETE /api/v1/segments/{segment_id}",
+        "DELETE",
+        allowed=SEGMENT_KEEPERS,
+        hidden=EVERYONE - SEGMENT_KEEPERS,
+        args=("@alices_segment",),
+    ),
+    row(
+        "GET /api/v1/segments/{segment_id}/clients",
+        allowed=SEGMENT_KEEPERS,
+        hidden=EVERYONE - SEGMENT_KEEPERS,
+        args=("@alices_segment",),
+    ),
+    row("GET /api/v1/segments/{segment_id}/clients", args=("@shared_segment",)),
     row("POST /api/v1/clients", "POST", allowed=CREATORS, data={"name": "Matrix Ltd"}),
     row("GET /api/v1/clients/{client_id}", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
     row(
@@ -245,7 +378,38 @@ API_ROWS = [
         data={"text": "Called"},
     ),
     row("GET /api/v1/clients/{client_id}/contacts", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
+    row("GET /api/v1/clients/duplicates", query="?name=Bakery"),
+    row(
+        "POST /api/v1/clients/merge",
+        "POST",
+        allowed=MANAGERS,
+        hidden=NOT_CHARLIE,
+        data={"survivor": "@alices_client", "others": ["@alices_twin"]},
+    ),
     row("GET /api/v1/search", query="?q=Bakery"),
+    row("GET /api/v1/reference-lists"),
+    row("GET /api/v1/reference-lists/{reference_list}", args=("status",)),
+    row("POST /api/v1/reference-lists/{reference_list}", "POST", allowed=ADMIN, args=("tag",), data={"label": "Gold"}),
+    row(
+        "PUT /api/v1/reference-lists/{reference_list}/order",
+        "PUT",
+        allowed=ADMIN,
+        args=("status",),
+        data={"keys": ["former"]},
+    ),
+    row(
+        "PATCH /api/v1/reference-lists/{reference_list}/{key}",
+        "PATCH",
+        allowed=ADMIN,
+        args=("tag", "vip"),
+        data={"label": "Very important"},
+    ),
+    row("DELETE /api/v1/reference-lists/{reference_list}/{key}", "DELETE", allowed=ADMIN, args=("tag", "vip")),
+    row("GET /api/v1/custom-fields"),
+    row("POST /api/v1/custom-fields", "POST", allowed=ADMIN, data={"label": "Level", "kind": "text"}),
+    row("GET /api/v1/custom-fields/{key}", args=("notes",)),
+    row("PATCH /api/v1/custom-fields/{key}", "PATCH", allowed=ADMIN, args=("notes",), data={"label": "Remarks"}),
+    row("DELETE /api/v1/custom-fields/{key}", "DELETE", allowed=ADMIN, args=("notes",)),
 ]
 
 # Reachable without logging in, on purpose.

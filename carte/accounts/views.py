@@ -20,6 +20,7 @@ from carte.core import policy
 from carte.core.errors import Conflict, Invalid
 from carte.core.htmx import show_refusal
 from carte.core.listing import page_of
+from carte.core.models import changes_of
 
 Action = policy.Action
 
@@ -378,5 +379,6 @@ def role_delete(request, pk):
 def audit_list(request):
     filters = forms.AuditFilterForm(request.GET or None)
     page = page_of(queries.audit_entries_for(request.user, **filters.filters()), request.GET.get("page"))
-    context = {"filters": filters, "page": page}
+    rows = zip(page.items, changes_of(page.items), strict=True)  # custom field labels in one query per page
+    context = {"filters": filters, "page": page, "rows": rows}
     return render(request, "accounts/audit_list.html", context)

@@ -23,6 +23,10 @@ policy.register_module(
     },
 )
 
+# Reference lists and custom fields: every employee reads them (forms and the API need them);
+# changing them, and the settings screens with their usage counts, need this module's rights.
+policy.register_module("directories", _("Reference lists and custom fields"), {"manager": {"view": ALL}})
+
 policy.register(Client, policy.ModelPolicy("clients"))
 for part in (Phone, Email, TimelineEntry):
     policy.register(part, policy.ModelPolicy("clients", "client__owner", "client__owner__department"))

@@ -1,5 +1,7 @@
 """Shared tables: the audit log."""
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -23,6 +25,7 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("Updated")
         DELETE = "delete", _("Deleted")
         RIGHTS = "rights", _("Rights changed")
+        EXPORT = "export", _("Exported")
 
     at = models.DateTimeField(_("time"), default=timezone.now)
     actor = models.ForeignKey(
@@ -50,9 +53,13 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.verb} {self.object_repr}"
 
-    def changed_fields(self) -> list[tuple[str, object, object]]:
-        """(label, old, new) for each change, the label in the reader's language."""
-        return [(field_label(self.model, name), *values) for name, values in self.changes.items()]
+    def changed_fields(self, labels: dict | None = None) -> list[tuple[str, object, object]]:
+        """(label, old, new) for each change, the label in the reader's language.
+
+        `labels` ({name: label}, from field_labels) when already known, as changes_of does for a page.
+        """
+        labels = field_labels(self.model, list(self.changes)) if labels is None else labels
+        return [(labels.get(name, name), *values) for name, values in self.changes.items()]
 
 
 def field_label(model_label: str, name: str) -> str:
@@ -68,3 +75,43 @@ def field_label(model_label: str, name: str) -> str:
     if field.auto_created and not field.concrete:
         return str(field.related_model._meta.verbose_name_plural)
     return str(field.verbose_name)
+
+
+# Apps that record changes under names that are no field of their model (a client's custom
+# fields, "custom_<key>") say what those names are called: model label → labeller.
+_labellers: dict[str, Callable[[list[str]], dict[str, str]]] = {}
+
+
+def register_field_labels(model_label: str, labeller: Callable[[list[str]], dict[str, str]]) -> None:
+    """Name the changes of a model recorded under names that are no field of it.
+
+    `labeller(names)` answers {name: label} for the names it knows, at most one query per call.
+    """
+    _labellers[model_label] = labeller
+
+
+def _is_field(model_label: str, name: str) -> bool:
+    try:
+        apps.get_model(model_label)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return False
+    return True
+
+
+def field_labels(model_label: str, names: list[str]) -> dict[str, str]:
+    """field_label of several names of one model; the others asked of the model's labeller, once."""
+    labels = {name: field_label(model_label, name) for name in names}
+    others = [name for name in names if not _is_field(model_label, name)]
+    labeller = _labellers.get(model_label)
+    if labeller is not None and others:
+        labels |= {name: str(label) for name, label in labeller(others).items()}
+    return labels
+
+
+def changes_of(entries) -> list[list[tuple[str, object, object]]]:
+    """changed_fields of several entries (a page of the log), each model's labeller asked once."""
+    names: dict[str, set[str]] = {}
+    for entry in entries:
+        names.setdefault(entry.model, set()).update(entry.changes)
+    labels = {model: field_labels(model, sorted(found)) for model, found in names.items()}
+    return [entry.changed_fields(labels[entry.model]) for entry in entries]

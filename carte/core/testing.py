@@ -7,6 +7,8 @@ The company: "North" sales department (Alice, Bob, and their manager Mia), "Sout
 - Mia manages and sees everything; Rita sees everything and changes nothing.
 """
 
+from importlib import import_module
+
 import factory
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -44,6 +46,28 @@ class ClientFactory(factory.django.DjangoModelFactory):
     kind = "company"
     name = factory.Sequence(lambda n: f"Client {n:05d}")
     owner = factory.SubFactory(EmployeeFactory)
+    status = "lead"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Reference values (status, type, source, industry) may be given by key."""
+        for name, reference_list in {
+            "status": "status",
+            "type": "type",
+            "source": "source",
+            "industry": "industry",
+        }.items():
+            if isinstance(kwargs.get(name), str):
+                kwargs[name] = reference(reference_list, kwargs[name])
+        client = super()._create(model_class, *args, **kwargs)
+        # Fill the search document as the clients services do (carte.core does not import the app).
+        import_module("carte.clients.search").refresh([client])
+        return client
+
+
+def reference(reference_list: str, key: str):
+    """A reference list value by key (the clients app's lists; carte.core does not import the app)."""
+    return apps.get_model("clients", "ReferenceValue").objects.get(list=reference_list, key=key)
 
 
 PASSWORD = "correct horse battery staple"

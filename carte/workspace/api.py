@@ -14,6 +14,6 @@ def search(
     q: str,
     limit: int = Query(queries.SEARCH_DEFAULT_LIMIT, ge=1, le=queries.SEARCH_MAX_LIMIT),
 ):
-    """Clients and other records whose name, phone or email match `q` (at least 2 characters);
-    at most `limit` hits from each module, only those the caller may see."""
+    """Clients and other records whose name, phone, email or tax id match `q` (at least 2 characters),
+    best matches first; at most `limit` hits from each module, only those the caller may see."""
     return queries.search_everything(request.auth, q, limit)

@@ -33,7 +33,8 @@ from faker import Faker
 from faker.decode import unidecode
 
 from carte.accounts.models import Department, Employee, Role
-from carte.clients.models import Client, Contact, Email, Phone, TimelineEntry
+from carte.clients import search
+from carte.clients.models import Client, Contact, Email, Phone, ReferenceValue, TimelineEntry
 from carte.core import audit
 from carte.core.errors import Conflict
 from carte.core.phones import digits_of, to_e164
@@ -117,35 +118,35 @@ STAFF = [
 OWNER_ROLES = {"manager": 1, "sales": 3}  # the manager owns fewer clients than a sales person
 
 STATUS_WEIGHTS = {
-    Client.Status.LEAD: 30,
-    Client.Status.PROSPECT: 25,
-    Client.Status.CUSTOMER: 30,
-    Client.Status.PARTNER: 8,
-    Client.Status.FORMER: 7,
+    "lead": 30,
+    "prospect": 25,
+    "customer": 30,
+    "partner": 8,
+    "former": 7,
 }
 # Customers and partners have more contact persons and more history than leads.
 ACTIVITY_WEIGHTS = {
-    Client.Status.LEAD: 1,
-    Client.Status.PROSPECT: 2,
-    Client.Status.CUSTOMER: 4,
-    Client.Status.PARTNER: 3,
-    Client.Status.FORMER: 1,
+    "lead": 1,
+    "prospect": 2,
+    "customer": 4,
+    "partner": 3,
+    "former": 1,
 }
 
 # A contact person's position at the company, and their role as our contact.
 DECISION_MAKERS = [
-    (gettext_lazy("Managing director"), gettext_lazy("Decision maker")),
-    (pgettext_lazy("demo position", "Owner"), gettext_lazy("Decision maker")),
-    (gettext_lazy("Director"), gettext_lazy("Director")),
+    (gettext_lazy("Managing director"), "decision_maker"),
+    (pgettext_lazy("demo position", "Owner"), "decision_maker"),
+    (gettext_lazy("Director"), "decision_maker"),
 ]
 OTHER_CONTACTS = [
-    (gettext_lazy("Chief accountant"), gettext_lazy("Accountant")),
-    (gettext_lazy("Accountant"), gettext_lazy("Accountant")),
-    (gettext_lazy("Purchasing manager"), gettext_lazy("Buyer")),
-    (gettext_lazy("Buyer"), gettext_lazy("Buyer")),
-    (gettext_lazy("Technical director"), gettext_lazy("Technical contact")),
-    (gettext_lazy("Office manager"), gettext_lazy("Main contact")),
-    (gettext_lazy("Logistics manager"), gettext_lazy("Deliveries")),
+    (gettext_lazy("Chief accountant"), "accountant"),
+    (gettext_lazy("Accountant"), "accountant"),
+    (gettext_lazy("Purchasing manager"), "purchaser"),
+    (gettext_lazy("Buyer"), "purchaser"),
+    (gettext_lazy("Technical director"), "technical"),
+    (gettext_lazy("Office manager"), "assistant"),
+    (gettext_lazy("Logistics manager"), "purchaser"),
 ]
 
 COMPANY_NOTES = [
@@ -260,6 +261,7 @@ def _save(maker: "_Maker", departments: dict, employees: list[Employee], clients
         (TimelineEntry, sorted(maker.timeline, key=lambda entry: entry.at)),  # ids grow with time
     ):
         model.objects.bulk_create(records, batch_size=BATCH_SIZE)
+    search.refresh(clients)  # bulk_create went around the services, which keep the search documents
 
 
 def _ascii_words(text: str) -> str:
@@ -297,8 +299,11 @@ class _Maker:
     timeline: list[TimelineEntry] = field(default_factory=list)
     # id(company) → its contact persons; the clients have no primary key yet.
     contacts_of: dict[int, list[Client]] = field(default_factory=dict)
+    references: dict[str, dict[str, ReferenceValue]] = field(default_factory=dict)  # list → key → value
 
     def __post_init__(self):
+        for value in ReferenceValue.objects.filter(archived=False).order_by("list", "order", "id"):
+            self.references.setdefault(value.list, {})[value.key] = value
         self.rng = random.Random(self.seed)
         self.fake = Faker(self.locale.faker)
         self.fake.seed_instance(self.seed)
@@ -382,8 +387,11 @@ class _Maker:
             company = Client(
                 kind=Client.Kind.COMPANY,
                 name=name,
-                status=self.rng.choices(statuses, status_weights)[0],
+                status=self.references[ReferenceValue.List.STATUS][self.rng.choices(statuses, status_weights)[0]],
                 owner=self.rng.choices(people, weights)[0],
+                industry=self.any_reference(ReferenceValue.List.INDUSTRY),
+                type=self.any_reference(ReferenceValue.List.TYPE),
+                source=self.any_reference(ReferenceValue.List.SOURCE),
                 notes=str(self.rng.choice(COMPANY_NOTES)) if self.rng.random() < 0.3 else "",
                 created_at=created,
                 updated_at=created,
@@ -391,6 +399,10 @@ class _Maker:
             self.company_parts(company)
             companies.append(company)
         return companies
+
+    def any_reference(self, reference_list: str) -> ReferenceValue | None:
+        values = list(self.references.get(reference_list, {}).values())
+        return self.rng.choice(values) if values else None
 
     def company_parts(self, company: Client) -> None:
         domain = self.domain(company.name)
@@ -407,14 +419,15 @@ class _Maker:
         )
 
     def persons(self, companies: list[Client]) -> list[Client]:
-        weights = [ACTIVITY_WEIGHTS[company.status] for company in companies]
+        weights = [ACTIVITY_WEIGHTS[company.status.key] for company in companies]
         persons = []
         for company in self.rng.choices(companies, weights, k=PERSONS):
             known = self.contacts_of.setdefault(id(company), [])
             position, role = self.rng.choice(OTHER_CONTACTS if known else DECISION_MAKERS)
             person = self.person(company, position)
             known.append(person)
-            self.contacts.append(Contact(company=company, person=person, role=str(role)))
+            role = self.references[ReferenceValue.List.CONTACT_ROLE].get(role)
+            self.contacts.append(Contact(company=company, person=person, role=role))
             persons.append(person)
         return persons
 
@@ -479,7 +492,7 @@ class _Maker:
 
     def activities(self, companies: list[Client]) -> None:
         """Calls, emails, meetings and notes, each after its company and person were created."""
-        weights = [ACTIVITY_WEIGHTS[company.status] for company in companies]
+        weights = [ACTIVITY_WEIGHTS[company.status.key] for company in companies]
         kinds, kind_weights = zip(*ACTIVITY_WEIGHTS_BY_KIND.items(), strict=True)
         for company in self.rng.choices(companies, weights, k=TIMELINE - len(self.timeline)):
             kind = self.rng.choices(kinds, kind_weights)[0]

@@ -62,7 +62,7 @@ def test_patch_changes_what_is_sent_and_bumps_the_version(api, alice, acme):
         f"{API}/{acme.pk}", {"version": acme.version, "status": "customer"}, content_type="application/json"
     )
     assert answer.status_code == 200
-    assert (answer.json()["status"], answer.json()["version"], answer.json()["name"]) == (
+    assert (answer.json()["status"]["key"], answer.json()["version"], answer.json()["name"]) == (
         "customer",
         2,
         "Acme Industries",
@@ -103,12 +103,12 @@ def test_notes_and_timeline(api, alice, acme):
 
 
 def test_contacts_of_a_company(api, alice, acme, jean):
-    services.link_contact(actor=alice, company=acme, person=jean, role="Buyer")
+    services.link_contact(actor=alice, company=acme, person=jean, role="purchaser")
     body = api(alice).get(f"{API}/{acme.pk}/contacts").json()
     assert body == [
         {
             "id": body[0]["id"],
-            "role": "Buyer",
+            "role": {"key": "purchaser", "label": "Purchaser"},
             "company": {"id": acme.pk, "kind": "company", "name": "Acme Industries"},
             "person": {"id": jean.pk, "kind": "person", "name": "Jean Dupont"},
         }
