@@ -58,7 +58,7 @@ def test_a_company_keeps_every_detail(alice):
     assert [m.handle for m in acme.messengers.all()] == ["@acme", "+33 6 12 34 56 78"]
     created = AuditEntry.objects.get(model="clients.client", object_id=str(acme.pk), verb="create")
     assert created.changes["tags"] == [None, "VIP"]
-    assert created.changes["messengers"] == [None, "telegram: @acme; whatsapp: +33 6 12 34 56 78"]
+    assert created.changes["messengers"] == [None, "Telegram: @acme; WhatsApp: +33 6 12 34 56 78"]
 
 
 def test_a_person_has_a_middle_name_and_a_birthday(alice):
@@ -164,7 +164,7 @@ def test_a_stale_save_of_a_list_is_told_what_the_card_says_now(alice, mia):
     services.update_client(actor=mia, client=acme, version=acme.version, tax_ids=[("inn", "7707083893")])
     with pytest.raises(Conflict) as conflict:
         services.update_client(actor=alice, client=acme, version=acme.version, tax_ids=[("ein", "12-3456789")])
-    assert conflict.value.errors["tax_ids"] == ["The card now says “inn: 7707083893”."]
+    assert conflict.value.errors["tax_ids"] == ["The card now says “INN: 7707083893”."]
     assert list(Client.objects.get(pk=acme.pk).tax_ids.values_list("kind", flat=True)) == ["inn"]
 
 

@@ -180,11 +180,11 @@ def test_both_histories_record_the_merge(mia, acme, acme_sarl):
     kept = audit_of(acme.pk).filter(verb="update").get()
     assert kept.changes["merged"] == [None, f"ACME SARL (#{acme_sarl.pk})"]
     assert kept.changes["status"] == ["Lead", "Customer"]
-    assert kept.changes["phones"][1] == "mobile: 06 12 34 56 78; work: 01 23 45 67 89"
+    assert kept.changes["phones"][1] == "Mobile: 06 12 34 56 78; Work: 01 23 45 67 89"
     assert "name" not in kept.changes
     removed = audit_of(acme_sarl.pk).filter(verb="delete").get()
     assert removed.changes["name"] == ["ACME SARL", None]
-    assert removed.changes["emails"] == ["work: sales@acme.example; work: boss@acme.example", None]
+    assert removed.changes["emails"] == ["Work: sales@acme.example; Work: boss@acme.example", None]
     assert removed.changes["merged_into"] == [None, f"Acme (#{acme.pk})"]
 
 

@@ -29,7 +29,7 @@ def test_seller_creates_own_client_with_phones_and_emails(alice, acme):
     entry = audit_of(acme).get()
     assert entry.verb == "create"
     assert entry.changes["name"] == [None, "Acme Industries"]
-    assert entry.changes["phones"] == [None, "mobile: 06 12 34 56 78"]
+    assert entry.changes["phones"] == [None, "Mobile: 06 12 34 56 78"]
     assert acme.timeline.get().kind == "created"
 
 
@@ -82,7 +82,7 @@ def test_update_replaces_phones_and_audits_the_change(alice, acme):
     services.update_client(actor=alice, client=acme, version=acme.version, phones=[("+33 1 23 45 67 89", "work")])
     assert list(acme.phones.values_list("e164", flat=True)) == ["+33123456789"]
     changes = audit_of(acme).filter(verb="update").get().changes
-    assert changes["phones"] == ["mobile: 06 12 34 56 78", "work: +33 1 23 45 67 89"]
+    assert changes["phones"] == ["Mobile: 06 12 34 56 78", "Work: +33 1 23 45 67 89"]
 
 
 def test_update_that_changes_nothing_writes_nothing(alice, acme):

@@ -8,7 +8,7 @@ together, nothing saved), audited field by field and written on the timeline.
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError, Q, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,17 +38,17 @@ LONG_TEXT_LIMIT = 10_000
 SEARCHED = {"name", "legal_name", "first_name", "middle_name", "last_name", "phones", "emails", "tax_ids"}
 
 
-def _lines(items: Iterable) -> str:
-    """A list as one audited value: "work: +33 6 12; mobile: …"."""
-    return "; ".join(f"{kind}: {value}" for kind, value in items)
+def _lines(kinds: type[TextChoices], items: Iterable) -> str:
+    """A list as one audited value, as people read it: "Work: +33 6 12; Mobile: …"."""
+    return "; ".join(f"{kinds(kind).label}: {value}" for kind, value in items)
 
 
 def _shown_lists(phones, emails, tax_ids, messengers, tags) -> dict:
     return {
-        "phones": _lines((p.kind, p.number) for p in phones),
-        "emails": _lines((e.kind, e.address) for e in emails),
-        "tax_ids": _lines((t.kind, t.value) for t in tax_ids),
-        "messengers": _lines((m.kind, m.handle) for m in messengers),
+        "phones": _lines(Phone.Kind, ((p.kind, p.number) for p in phones)),
+        "emails": _lines(Email.Kind, ((e.kind, e.address) for e in emails)),
+        "tax_ids": _lines(TaxId.Kind, ((t.kind, t.value) for t in tax_ids)),
+        "messengers": _lines(Messenger.Kind, ((m.kind, m.handle) for m in messengers)),
         "tags": ", ".join(sorted(str(tag) for tag in tags)),
     }
 
