@@ -154,10 +154,8 @@ def search_hits(user, text: str, limit: int = 10) -> list[SearchHit]:
     persons = [c.pk for c in clients if c.kind == Client.Kind.PERSON]
     companies: dict[int, list[Contact]] = {}
     if persons:
-        links = Contact.objects.filter(person_id__in=persons, company__in=visible_clients(user)).select_related(
-            "company"
-        )
-        for link in links.order_by("company__name", "id"):
+        links = policy.visible_through(user, Contact.objects.filter(person_id__in=persons), "company", Client)
+        for link in links.select_related("company", "role").order_by("company__name", "id"):
             companies.setdefault(link.person_id, []).append(link)
     return [
         SearchHit(

@@ -19,25 +19,31 @@ def get_contact_for(actor, pk, action: str = policy.Action.VIEW) -> Contact:
     return contact
 
 
-def contacts_of(actor, client: Client) -> list[Contact]:
-    """A company's contact persons, or a person's companies, that the user may see.
+def contacts_of(actor, client: Client, limit: int | None = None) -> list[Contact]:
+    """A company's contact persons, or a person's companies, that the user may see (the first `limit`).
 
     Both ends must be visible: a seller sees that their contact works for a company only
     if they may see that company.
     """
     policy.require(actor, policy.Action.VIEW, client)
-    side = "company" if client.kind == Client.Kind.COMPANY else "person"
-    other = "person" if side == "company" else "company"
-    return list(
-        Contact.objects.filter(**{side: client}, **{f"{other}__in": visible_clients(actor)})
-        .select_related(side, f"{other}__owner")
-        .order_by(f"{other}__name", "id")
-    )
+    side, other = _sides(client)
+    links = _links(actor, client).select_related(side, f"{other}__owner", "role").order_by(f"{other}__name", "id")
+    return list(links[:limit] if limit is not None else links)
 
 
 def count_contacts(actor, client: Client) -> int:
-    side, other = ("company", "person") if client.kind == Client.Kind.COMPANY else ("person", "company")
-    return Contact.objects.filter(**{side: client}, **{f"{other}__in": visible_clients(actor)}).count()
+    return _links(actor, client).count()
+
+
+def _sides(client: Client) -> tuple[str, str]:
+    """(this client's side of a contact link, the other side)."""
+    return ("company", "person") if client.kind == Client.Kind.COMPANY else ("person", "company")
+
+
+def _links(actor, client: Client):
+    """The client's contact links whose other end the user may see."""
+    side, other = _sides(client)
+    return policy.visible_through(actor, Contact.objects.filter(**{side: client}), other, Client)
 
 
 def link_candidates(actor, client: Client, text: str | None, limit: int = 20) -> list[Client]:
