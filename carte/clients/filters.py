@@ -52,6 +52,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_SORT = "name"
 SORT_LABELS = {
+    "": gettext_lazy("Best match, then name"),  # searched lists rank matches; others go by name
     "name": gettext_lazy("Name A–Z"),
     "-name": gettext_lazy("Name Z–A"),
     "-updated": gettext_lazy("Recently updated"),
@@ -117,7 +118,7 @@ class ClientCriteria:
     has_phone: bool | None = None
     has_email: bool | None = None
     custom: list[CustomCondition] = field(default_factory=list)
-    ordering: str = DEFAULT_SORT
+    ordering: str = ""  # "": best match first when searching, else DEFAULT_SORT
     params: dict[str, list[str]] = field(default_factory=dict)
 
 

@@ -123,6 +123,11 @@ def matching(queryset: QuerySet, text: str | None) -> QuerySet:
     return engine.matching(queryset, FIELD, engine.read(text))
 
 
+def by_relevance(clients: QuerySet, text: str) -> QuerySet:
+    """Clients sorted best match first (as `ranked`), then by name: for a paged list of matches."""
+    return clients.order_by(engine.rank(FIELD, engine.read(text)), "name", "id")
+
+
 def ranked(clients: QuerySet, text: str | None, limit: int = 10) -> list[Client]:
     """The clients of `clients` that a search text finds, best first, at most `limit`.
 

@@ -298,3 +298,15 @@ def test_export_cells_of_every_column(alice, portfolio, fields):
     assert cells["status"] == "Customer" and cells["tags"] == "VIP" and cells["phone"] == "06 12 34 56 78"
     assert cells["cf_budget"] == "5000.00 EUR" and cells["cf_size"] == "120" and cells["cf_topics"] == "cars; boats"
     assert cells["cf_partner"] == "yes" and cells["cf_signed"] == "2024-03-15" and cells["cf_manager"] == str(alice)
+
+
+def test_a_searched_list_without_a_chosen_sort_puts_the_best_matches_first(alice):
+    from carte.clients import queries, services
+
+    for name in ("Aacme Supplies", "Acme Zed"):
+        services.create_client(actor=alice, name=name)
+    assert [c.name for c in queries.clients_visible_to(alice, q="acme")] == ["Acme Zed", "Aacme Supplies"]
+    assert [c.name for c in queries.clients_visible_to(alice, q="acme", ordering="name")] == [
+        "Aacme Supplies",
+        "Acme Zed",
+    ]

@@ -1,0 +1,99 @@
+"""One database's run, inside its child process (Django is set up on the bench database).
+
+Reuse the data set when its marker matches, else drop the database and build it again;
+collect the static files (the pages are rendered with the production settings); draw the
+sample; measure each scenario.
+"""
+
+import os
+import sqlite3
+import time
+
+import django
+import psycopg
+from django.core.management import call_command
+from django.db import connection, connections
+
+from bench import generate, report, runner, sample, scenarios
+from bench.databases import Database
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def prepare_data_set(database: Database, size: generate.Size, seed: int) -> dict:
+    """The data set's description for the results; built first when missing or out of date."""
+    marker = generate.read_marker()
+    if generate.same_data(marker, size, seed):
+        if not generate.reusable(marker, size, seed):
+            _say("  applying the new migrations to the data set…")
+            started = time.perf_counter()
+            generate.migrate_in_place(marker)
+            _say(f"  migrated in {time.perf_counter() - started:.0f} s")
+            marker = generate.read_marker()
+        described = marker["generation"]
+        seconds = sum(described["seconds"].values())
+        _say(f"  data set {size.name} reused (built {marker['built_at']} in {seconds:.0f} s)")
+        return described | {"reused": True, "built_at": marker["built_at"], "migrations": marker["migrations"]}
+    if marker is not None or connection.introspection.table_names():
+        connections.close_all()
+        database.drop()
+        database.create()
+    _say(f"  building the {size.name} data set on {database.name}…")
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    migrate_seconds = round(time.perf_counter() - started, 1)
+    _say(f"  {'migrate':<16} {'':>10}       {migrate_seconds:>7.1f} s")
+    generation = generate.build(size, seed, report=_say)
+    generation.seconds = {"migrate": migrate_seconds, **generation.seconds}
+    generate.finish(generation, report=_say)
+    _say(f"  data set built in {generation.total_seconds:.0f} s")
+    marker = generate.read_marker()
+    return marker["generation"] | {"reused": False, "built_at": marker["built_at"], "migrations": marker["migrations"]}
+
+
+def versions() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version")
+        server = cursor.fetchone()[0]
+    return {
+        "carte": report.commit(),
+        "django": django.get_version(),
+        "database": f"{connection.vendor} {server}",
+        "python_sqlite3": sqlite3.sqlite_version,
+        "psycopg": psycopg.__version__,
+    }
+
+
+def run(database: Database, options) -> dict:
+    size = generate.SIZES[options.size]
+    data_set = prepare_data_set(database, size, options.seed)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    drawn = sample.draw(data_set["info"], options.seed, count=options.requests)
+    clients = runner.browsers(drawn)
+    load_before = os.getloadavg()
+    if load_before[0] > (os.cpu_count() or 1):
+        _say(f"  note: the machine is busy (load average {load_before[0]:.1f}): the times will be too high")
+    results = []
+    for scenario in scenarios.selected(options.scenario):
+        result = runner.measure(
+            scenario,
+            drawn,
+            clients[scenario.api],
+            database=database.name,
+            requests=options.requests,
+            warmup=options.warmup,
+        )
+        flag = "" if result.met is not False else "  MISSED"
+        _say(f"  {scenario.name:<14} median {result.median_ms:7.1f} ms  p95 {result.p95_ms:7.1f} ms{flag}")
+        results.append(result.as_json())
+    return {
+        "database": database.name,
+        "versions": versions(),
+        "data_set": data_set,
+        "settings": {"requests": options.requests, "warmup": options.warmup, "seed": options.seed},
+        # Other work on the machine inflates the times: the 1-minute load average before and after.
+        "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "scenarios": results,
+    }

@@ -1,0 +1,129 @@
+"""The results: a table on stdout and var/bench/results.json (with the machine, versions and data set).
+
+results.json keeps the latest run of each database, so `make bench DB=sqlite` updates the
+SQLite figures and leaves PostgreSQL's as they were (each run carries its own date).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.databases import ROOT
+
+COLUMNS = (
+    ("scenario", "<14"), ("db", "<8"), ("median", ">8"), ("p95", ">8"), ("target", ">7"), ("result", "<7"),
+    ("queries", ">8"), ("small/large", ">11"), ("raw SQL", ">8"), ("ratio", ">7"),
+)  # fmt: skip
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    return {
+        "platform": platform.platform(),
+        "processor": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "python": sys.version.split()[0],
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def commit() -> str:
+    """The code measured: the commit, with "+changes" when the working tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def save(path: Path, runs: dict[str, dict]) -> dict:
+    """Merge this invocation's runs into the results file (other databases keep their last run)."""
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    results = {
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "runs": {**previous.get("runs", {}), **runs},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return results
+
+
+def _cells(row: dict, database: str) -> list[str]:
+    target = row["target_ms"]
+    result = "—" if row["met"] is None else ("ok" if row["met"] else "MISSED")
+    queries = (
+        str(row["queries_min"])
+        if row["queries_min"] == row["queries_max"]
+        else f"{row['queries_min']}–{row['queries_max']}"
+    )
+    extremes = f"{row['queries_small']}/{row['queries_large']}" + (" GROWS" if row["grows"] else "")
+    return [
+        row["scenario"], database, f"{row['median_ms']:.1f}", f"{row['p95_ms']:.1f}",
+        "—" if target is None else f"{target:g}", result, queries, extremes,
+        f"{row['raw_sql_median_ms']:.2f}", f"{row['ratio']:.0f}×",
+    ]  # fmt: skip
+
+
+def table(runs: dict[str, dict]) -> str:
+    """The results as a text table, times in milliseconds; MISSED and GROWS stand out."""
+    lines = ["  ".join(format(name, spec) for name, spec in COLUMNS)]
+    lines.append("  ".join("-" * len(format(name, spec)) for name, spec in COLUMNS))
+    for database, run in runs.items():
+        for row in run["scenarios"]:
+            lines.append(
+                "  ".join(
+                    format(cell, spec) for cell, (_name, spec) in zip(_cells(row, database), COLUMNS, strict=True)
+                )
+            )
+    missed = [(database, row) for database, run in runs.items() for row in run["scenarios"] if row["met"] is False]
+    grows = [(database, row) for database, run in runs.items() for row in run["scenarios"] if row["grows"]]
+    lines.append("")
+    lines.append("times in ms (median and p95 of the timed requests); raw SQL: median of the SQL a minimal page needs")
+    for database, run in runs.items():
+        busiest = max(run.get("load_average", [0]))
+        if busiest > (os.cpu_count() or 1):
+            lines.append(f"BUSY: the machine's load average reached {busiest:.1f} during the {database} run")
+    for database, row in missed:
+        over = row["p95_ms"] - row["target_ms"]
+        lines.append(
+            f"MISSED: {row['scenario']} on {database}: p95 {row['p95_ms']:.1f} ms, "
+            f"{over:.1f} ms over the {row['target_ms']:g} ms target"
+        )
+    repeats = [(database, row) for database, run in runs.items() for row in run["scenarios"] if row.get("repeats")]
+    for database, row in repeats:
+        lines.append(
+            f"N+1: {row['scenario']} on {database}: one statement ran {row['most_repeated']} times in a request: "
+            f"{row['repeated_sql'][:100]}…"
+        )
+    for database, row in grows:
+        lines.append(
+            f"GROWS: {row['scenario']} on {database}: {row['queries_small']} queries on the small case, "
+            f"{row['queries_large']} on the large one"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""The records and search terms the scenarios go through, drawn once per run from the data set.
+
+Drawn from the clients the benchmark's seller may see, so every request finds something
+(a search that finds nothing is cheap and flatters the figures); deterministic for a seed.
+"""
+
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from carte.accounts import services as accounts
+from carte.clients.models import Client, Email, Phone, ReferenceValue
+from carte.core import policy
+
+WORD = re.compile(r"\w{4,}")
+
+
+@dataclass
+class Sample:
+    """What the scenarios read; `nth(list, i)` cycles through a list for the i-th request."""
+
+    seller: object
+    token: str
+    cards: list[int]
+    statuses: list[str]
+    names: list[str]
+    phones: list[str]
+    emails: list[str]
+    longest_history: int
+    empty_history: int
+    status_ids: dict[str, int]
+    broad_name: str  # the commonest first name of the sample: thousands of persons, most with companies
+    narrow_name: str  # a whole name, a whole number, a whole address: one client found
+    narrow_phone: str
+    narrow_email: str
+
+    @staticmethod
+    def nth(items: list, index: int):
+        return items[index % len(items)]
+
+    @property
+    def department_id(self) -> int | None:
+        return self.seller.department_id
+
+
+def draw(info: dict, seed: int = 1, count: int = 200) -> Sample:
+    """Pick `count` visible cards and search terms taken from them; make the seller's API token."""
+    rng = random.Random(f"{seed}:sample")
+    seller = get_user_model().objects.select_related("department").get(username=info["seller"])
+    visible = policy.visible(seller, Client.objects.all())
+    ids = list(visible.order_by("pk").values_list("pk", flat=True))
+    cards = rng.sample(ids, min(count, len(ids)))
+    names = dict(Client.objects.filter(pk__in=cards).values_list("pk", "name"))
+    numbers = list(Phone.objects.filter(client_id__in=cards).order_by("pk").values_list("number", flat=True))
+    addresses = list(Email.objects.filter(client_id__in=cards).order_by("pk").values_list("address", flat=True))
+    _token, plain = accounts.create_token(actor=seller, name="benchmark")
+    fragments = [_name_fragment(names[pk], rng) for pk in cards]
+    return Sample(
+        seller=seller,
+        token=plain,
+        # The extremes go among the cards measured: the card must cost the same for both.
+        cards=[info["longest_history"], info["empty_history"], *cards],
+        statuses=["customer", "lead", "prospect", "partner", "former"],
+        names=fragments,
+        phones=[_phone_fragment(number, rng) for number in numbers] or fragments,
+        emails=addresses or fragments,
+        longest_history=info["longest_history"],
+        empty_history=info["empty_history"],
+        status_ids=dict(ReferenceValue.objects.filter(list=ReferenceValue.List.STATUS).values_list("key", "pk")),
+        broad_name=_commonest_word(names.values()),
+        narrow_name=names[cards[0]],
+        narrow_phone=numbers[0] if numbers else names[cards[0]],
+        narrow_email=addresses[0] if addresses else names[cards[0]],
+    )
+
+
+def _commonest_word(names) -> str:
+    words = Counter(word for name in names for word in WORD.findall(name))
+    return words.most_common(1)[0][0] if words else "an"
+
+
+def _name_fragment(name: str, rng: random.Random) -> str:
+    """The start of a word of the name, as typed in a search box: "Dupo", "петр", "Lefè"."""
+    words = WORD.findall(name) or [name]
+    word = rng.choice(words)
+    fragment = word[: rng.randint(4, max(4, min(6, len(word))))]
+    return fragment.lower() if rng.random() < 0.7 else fragment
+
+
+def _phone_fragment(number: str, rng: random.Random) -> str:
+    """Part of a number as someone types it: its last digits, its beginning, or all of it."""
+    digits = re.sub(r"\D", "", number)
+    draw = rng.random()
+    if draw < 0.5:
+        return digits[-6:]
+    if draw < 0.75:
+        return number[: max(6, len(number) // 2 + 2)].strip()
+    return number

@@ -1,0 +1,321 @@
+"""The scenarios: what a benchmark request asks, its target, and the raw SQL a minimal page needs.
+
+Each scenario is one declaration. `url(sample, i)` is the address of the i-th request
+(cycling through different cards and search terms); `raw_sql(cursor, sample, i)` runs the
+SQL that the same page would need at the very least, hand-written, to compare with;
+`extremes(sample)` gives a small and a large case (an empty card and the longest history,
+a narrow and a broad search) whose query counts must be equal. Adding one:
+
+    Scenario("deal card", target_ms=50, url=lambda s, i: reverse("sales:deal", args=[s.nth(s.deals, i)]),
+             raw_sql=deal_card_sql, extremes=lambda s: (…, …))
+
+The raw SQL covers the page's data only (not the session and the user, which every page
+reads); its visibility condition is the seller's: their own or their department's clients.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.urls import reverse
+
+from bench.sample import Sample
+from carte.core import search as engine
+
+PAGE = 50
+GLOBAL_SEARCH_LIMIT = 50  # the search page shows at most this many clients (the API 20 by default)
+API_SEARCH_LIMIT = 20
+TIMELINE_PAGE = 30
+LIST_ORDERINGS = ("name", "-updated", "created")
+ORDER_SQL = {"name": "c.name, c.id", "-updated": "c.updated_at DESC, c.id DESC", "created": "c.created_at, c.id"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    target_ms: float | None  # p95; None: measured, no target
+    url: Callable[[Sample, int], str]
+    raw_sql: Callable[[object, Sample, int], None]
+    extremes: Callable[[Sample], tuple[str, str]]
+    api: bool = False  # sent with the seller's API token instead of the session
+
+
+def _with(path: str, **params) -> str:
+    return f"{path}?{urlencode(params)}"
+
+
+# --- addresses ------------------------------------------------------------------------------
+
+
+def card_url(sample: Sample, index: int) -> str:
+    return reverse("clients:card", args=[sample.nth(sample.cards, index)])
+
+
+def list_params(sample: Sample, index: int) -> dict:
+    """A status filter, a sort and one of the first three pages of 50."""
+    return {
+        "status": sample.nth(sample.statuses, index),
+        "ordering": sample.nth(list(LIST_ORDERINGS), index // len(sample.statuses)),
+        "page": 1 + (index // 15) % 3,
+    }
+
+
+def list_url(sample: Sample, index: int) -> str:
+    return _with(reverse("clients:list"), **list_params(sample, index))
+
+
+def search_url(terms: str) -> Callable[[Sample, int], str]:
+    return lambda sample, index: _with(reverse("clients:list"), q=sample.nth(getattr(sample, terms), index))
+
+
+def global_search_url(sample: Sample, index: int) -> str:
+    return _with(reverse("workspace:search"), q=_any_term(sample, index))
+
+
+def api_list_url(sample: Sample, index: int) -> str:
+    return _with(reverse("api:list_clients"), **list_params(sample, index))
+
+
+def api_card_url(sample: Sample, index: int) -> str:
+    return reverse("api:read_client", kwargs={"client_id": sample.nth(sample.cards, index)})
+
+
+def api_search_url(sample: Sample, index: int) -> str:
+    return _with(reverse("api:search"), q=_any_term(sample, index))
+
+
+def _any_term(sample: Sample, index: int) -> str:
+    """Names, phones and emails in turn, as people type them into the search box."""
+    terms = (sample.names, sample.phones, sample.emails)[index % 3]
+    return sample.nth(terms, index // 3)
+
+
+# --- the raw SQL a minimal page needs ---------------------------------------------------------
+
+VISIBLE = "(c.owner_id = %s OR o.department_id = %s)"
+CLIENT = (
+    "SELECT c.kind, c.*, o.first_name, o.last_name, s.key, s.label, i.key, i.label, t.key, t.label, "
+    "src.key, src.label FROM clients_client c JOIN accounts_employee o ON o.id = c.owner_id "
+    "JOIN clients_referencevalue s ON s.id = c.status_id "
+    "LEFT JOIN clients_referencevalue i ON i.id = c.industry_id "
+    "LEFT JOIN clients_referencevalue t ON t.id = c.type_id "
+    "LEFT JOIN clients_referencevalue src ON src.id = c.source_id "
+    "WHERE c.id = %s AND (c.owner_id = %s OR o.department_id = %s)"
+)
+PARTS = {
+    "phones": "SELECT client_id, id, kind, number FROM clients_phone WHERE client_id IN ({}) ORDER BY id",
+    "emails": "SELECT client_id, id, kind, address FROM clients_email WHERE client_id IN ({}) ORDER BY id",
+    "tax ids": "SELECT client_id, id, kind, value FROM clients_taxid WHERE client_id IN ({}) ORDER BY id",
+    "messengers": "SELECT client_id, id, kind, handle FROM clients_messenger WHERE client_id IN ({}) ORDER BY id",
+    "tags": "SELECT ct.client_id, v.id, v.key, v.label FROM clients_client_tags ct "
+    "JOIN clients_referencevalue v ON v.id = ct.referencevalue_id WHERE ct.client_id IN ({})",
+    "custom": "SELECT v.client_id, f.key, f.kind, v.text, v.number, v.date, v.flag, v.employee_id "
+    "FROM clients_fieldvalue v JOIN clients_customfield f ON f.id = v.field_id WHERE v.client_id IN ({}) "
+    'ORDER BY f."order", v.id',
+}
+TIMELINE = (
+    "SELECT e.id, e.at, e.kind, e.summary, e.link, a.first_name, a.last_name FROM clients_timelineentry e "
+    "LEFT JOIN accounts_employee a ON a.id = e.actor_id WHERE e.client_id = %s ORDER BY e.at DESC, e.id DESC LIMIT %s"
+)
+CONTACT_COUNT = {
+    "company": "SELECT COUNT(*) FROM clients_contact WHERE company_id = %s",
+    "person": "SELECT COUNT(*) FROM clients_contact WHERE person_id = %s",
+}
+ROWS_FROM = (
+    "FROM clients_client c JOIN accounts_employee o ON o.id = c.owner_id "
+    "JOIN clients_referencevalue s ON s.id = c.status_id "
+)
+ROW = "SELECT c.id, c.kind, c.name, c.position, c.created_at, c.updated_at, o.first_name, o.last_name, s.key, s.label "
+CONTACTS_OF_PERSONS = (
+    "SELECT l.person_id, co.id, co.name FROM clients_contact l JOIN clients_client co ON co.id = l.company_id "
+    "WHERE l.person_id IN ({}) ORDER BY co.name, l.id"
+)
+
+
+def _fetch(cursor, statement: str, params) -> list:
+    cursor.execute(statement, params)
+    return cursor.fetchall()
+
+
+def _parts(cursor, ids: list, names=("phones", "emails")) -> None:
+    """The lists shown with each client, one statement per list for all the clients of the page."""
+    if not ids:
+        return
+    marks = ", ".join(["%s"] * len(ids))
+    for name in names:
+        _fetch(cursor, PARTS[name].format(marks), ids)
+
+
+def _seller(sample: Sample) -> list:
+    return [sample.seller.pk, sample.department_id]
+
+
+def card_sql(cursor, sample: Sample, index: int) -> None:
+    pk = sample.nth(sample.cards, index)
+    client = _fetch(cursor, CLIENT, [pk, *_seller(sample)])
+    _parts(cursor, [pk], PARTS)
+    _fetch(cursor, TIMELINE, [pk, TIMELINE_PAGE + 1])
+    _fetch(cursor, CONTACT_COUNT[client[0][0]], [pk])
+
+
+def api_card_sql(cursor, sample: Sample, index: int) -> None:
+    pk = sample.nth(sample.cards, index)
+    _fetch(cursor, CLIENT, [pk, *_seller(sample)])
+    _parts(cursor, [pk], PARTS)
+
+
+def _page(cursor, where: str, params: list, order: str, offset: int, parts) -> None:
+    """A page of a list: the count, the rows, then their phones and emails (and more for the API)."""
+    # Every piece of SQL here is a constant of this module; values travel as parameters.
+    _fetch(cursor, f"SELECT COUNT(*) {ROWS_FROM} WHERE {where}", params)
+    rows = _fetch(
+        cursor, f"{ROW}{ROWS_FROM} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s", [*params, PAGE, offset]
+    )
+    _parts(cursor, [row[0] for row in rows], parts)
+
+
+def _list_page(cursor, sample: Sample, index: int, parts) -> None:
+    params = list_params(sample, index)
+    status = sample.status_ids[params["status"]]
+    where = f"c.status_id = %s AND {VISIBLE}"
+    _page(cursor, where, [status, *_seller(sample)], ORDER_SQL[params["ordering"]], (params["page"] - 1) * PAGE, parts)
+
+
+def list_sql(cursor, sample: Sample, index: int) -> None:
+    _list_page(cursor, sample, index, ("phones", "emails"))
+
+
+def api_list_sql(cursor, sample: Sample, index: int) -> None:
+    _list_page(cursor, sample, index, PARTS)
+
+
+def search_condition(text: str) -> tuple[str, list]:
+    """The search's condition on clients `c`, as carte.core.search reads a text: FTS5 or trigram LIKE."""
+    query = engine.read(text)
+    groups, params = [], []
+    for group in query.alternatives:
+        long = [needle for needle in group if len(needle) >= engine.TRIGRAM]
+        short = [needle for needle in group if len(needle) < engine.TRIGRAM]
+        conditions = []
+        if connection.vendor == "sqlite" and long:
+            conditions.append("c.id IN (SELECT rowid FROM clients_client_search WHERE clients_client_search MATCH %s)")
+            params.append(" ".join('"' + needle.replace('"', '""') + '"' for needle in long))
+            long = []
+        for needle in long + short:
+            conditions.append("c.search_document LIKE %s ESCAPE '\\'")
+            params.append("%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        groups.append("(" + " AND ".join(conditions) + ")")
+    return "(" + " OR ".join(groups) + ")", params
+
+
+def search_sql(terms: str) -> Callable[[object, Sample, int], None]:
+    def run(cursor, sample: Sample, index: int) -> None:
+        condition, params = search_condition(sample.nth(getattr(sample, terms), index))
+        _page(
+            cursor,
+            f"{condition} AND {VISIBLE}",
+            [*params, *_seller(sample)],
+            ORDER_SQL["name"],
+            0,
+            ("phones", "emails"),
+        )
+
+    return run
+
+
+def _ranked(cursor, sample: Sample, text: str, limit: int) -> None:
+    """The best `limit` matches (the rank of carte.core.search: whole name, name start, word start, inside)."""
+    condition, params = search_condition(text)
+    leading = engine.read(text).leading
+    rank = (
+        "CASE WHEN c.search_document LIKE %s OR c.search_document = %s THEN 0 "
+        "WHEN c.search_document LIKE %s THEN 1 WHEN c.search_document LIKE %s THEN 2 ELSE 3 END"
+    )
+    rank_params = [f" {leading}{engine.SEPARATOR}%", f" {leading}", f" {leading}%", f"% {leading}%"]
+    rows = _fetch(
+        cursor,
+        f"{ROW}, {rank} AS r {ROWS_FROM} WHERE {condition} AND {VISIBLE} ORDER BY r, c.name, c.id LIMIT %s",
+        [*rank_params, *params, *_seller(sample), limit],
+    )
+    persons = [row[0] for row in rows if row[1] == "person"]
+    if persons:
+        _fetch(cursor, CONTACTS_OF_PERSONS.format(", ".join(["%s"] * len(persons))), persons)
+
+
+def global_search_sql(cursor, sample: Sample, index: int) -> None:
+    _ranked(cursor, sample, _any_term(sample, index), GLOBAL_SEARCH_LIMIT)
+
+
+def api_search_sql(cursor, sample: Sample, index: int) -> None:
+    _ranked(cursor, sample, _any_term(sample, index), API_SEARCH_LIMIT)
+
+
+# --- small and large cases ---------------------------------------------------------------------
+
+
+def _card_extremes(name: str, argument: str) -> Callable[[Sample], tuple[str, str]]:
+    """The card without any history and the one with the longest."""
+    return lambda sample: (
+        reverse(name, kwargs={argument: sample.empty_history}),
+        reverse(name, kwargs={argument: sample.longest_history}),
+    )
+
+
+def _list_extremes(name: str) -> Callable[[Sample], tuple[str, str]]:
+    """The smallest status on its first page and the largest on its third."""
+    return lambda sample: (
+        _with(reverse(name), status="partner", ordering="name"),
+        _with(reverse(name), status="customer", ordering="-updated", page=3),
+    )
+
+
+def _search_extremes(name: str, narrow: str, broad: str = "") -> Callable[[Sample], tuple[str, str]]:
+    """A search finding one client and one finding thousands."""
+    return lambda sample: (
+        _with(reverse(name), q=getattr(sample, narrow)),
+        _with(reverse(name), q=broad or sample.broad_name),
+    )
+
+
+SCENARIOS = [
+    Scenario("card", 50, card_url, card_sql, _card_extremes("clients:card", "pk")),
+    Scenario("list", 80, list_url, list_sql, _list_extremes("clients:list")),
+    Scenario(
+        "search name", 100, search_url("names"), search_sql("names"), _search_extremes("clients:list", "narrow_name")
+    ),
+    Scenario(
+        "search phone",
+        100,
+        search_url("phones"),
+        search_sql("phones"),
+        _search_extremes("clients:list", "narrow_phone", "123"),
+    ),
+    Scenario(
+        "search email",
+        100,
+        search_url("emails"),
+        search_sql("emails"),
+        _search_extremes("clients:list", "narrow_email", "example"),
+    ),
+    Scenario(
+        "global search", 100, global_search_url, global_search_sql, _search_extremes("workspace:search", "narrow_name")
+    ),
+    # The issue sets no target for the API list and search: they get the page's (list 80 ms, search 100 ms).
+    Scenario("api list", 80, api_list_url, api_list_sql, _list_extremes("api:list_clients"), api=True),
+    Scenario("api card", 30, api_card_url, api_card_sql, _card_extremes("api:read_client", "client_id"), api=True),
+    Scenario(
+        "api search", 100, api_search_url, api_search_sql, _search_extremes("api:search", "narrow_name"), api=True
+    ),
+]
+
+
+def selected(names: list[str] | None) -> list[Scenario]:
+    """The scenarios named (all when None); an unknown name is an error that lists the known ones."""
+    if not names:
+        return list(SCENARIOS)
+    known = {scenario.name.replace(" ", "-"): scenario for scenario in SCENARIOS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"unknown scenario {', '.join(unknown)}; choose among {', '.join(known)}")
+    return [known[name] for name in names]

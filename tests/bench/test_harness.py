@@ -1,0 +1,105 @@
+"""The benchmark harness cannot rot: a tiny data set is built and every scenario measured on the test database."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+
+from bench import bulk, generate, runner, sample, scenarios
+from carte.clients import search
+from carte.clients.models import Client, Contact, Phone, TaxId, TimelineEntry
+from carte.clients.services.cleaning import normalized_tax_id
+from carte.core import policy
+from carte.core.phones import digits_of
+
+TINY = generate.SIZES["tiny"]
+
+
+@pytest.fixture
+def built(db):
+    return generate.build(TINY, seed=3)
+
+
+def test_the_tiny_data_set_has_its_sizes(built):
+    assert Client.objects.companies().count() == TINY.companies
+    assert Client.objects.persons().count() == TINY.persons
+    assert TimelineEntry.objects.count() == TINY.timeline
+    assert built.rows["employees"] == 30
+    assert Contact.objects.exists()
+
+
+def test_bulk_inserts_fill_what_save_and_the_services_would(built):
+    for phone in Phone.objects.all():
+        assert phone.digits == digits_of(phone.number)
+    for tax_id in TaxId.objects.all():
+        assert tax_id.normalized == normalized_tax_id(tax_id.value)
+    for client in Client.objects.prefetch_related("phones", "emails", "tax_ids"):
+        assert client.search_document == search.document_of(client)
+
+
+def test_times_are_written_as_the_orm_writes_them(db):
+    field = TimelineEntry._meta.get_field("at")
+    moment = generate.NOW - timedelta(days=3, microseconds=17)
+    assert bulk._converter(field)(moment) == field.get_db_prep_save(moment, connection)
+    assert bulk._converter(field)(generate.NOW) == field.get_db_prep_save(generate.NOW, connection)
+
+
+def test_the_seller_sees_the_longest_history_and_an_empty_one(built):
+    seller = sample.draw(built.info, count=5).seller
+    visible = policy.visible(seller, Client.objects.all())
+    longest = TimelineEntry.objects.values("client").annotate(n=Count("id")).order_by("-n").first()
+    assert longest["client"] == built.info["longest_history"]
+    assert visible.filter(pk=built.info["longest_history"]).exists()
+    assert visible.filter(pk=built.info["empty_history"]).exists()
+    assert not TimelineEntry.objects.filter(client=built.info["empty_history"]).exists()
+
+
+def _written() -> list:
+    return [
+        list(Client.objects.order_by("pk").values_list("name", "search_document", "status__key")),
+        list(Phone.objects.order_by("pk").values_list("number", flat=True)),
+        list(TimelineEntry.objects.order_by("pk").values_list("at", "summary")),
+    ]
+
+
+def test_the_same_seed_builds_the_same_data(db):
+    generate.build(TINY, seed=5)
+    first = _written()
+    Client.objects.all().delete()
+    get_user_model().objects.all().delete()
+    generate.build(TINY, seed=5)
+    assert _written() == first
+
+
+def test_a_data_set_is_reused_only_when_its_marker_matches(built):
+    assert generate.read_marker() is None or not generate.reusable(generate.read_marker(), TINY, 3)
+    generate.write_marker(built)
+    marker = generate.read_marker()
+    assert generate.reusable(marker, TINY, 3)
+    assert not generate.reusable(marker, TINY, 4)
+    assert not generate.reusable(marker, generate.SIZES["medium"], 3)
+    assert not generate.same_data({**marker, "generator": 0}, TINY, 3)
+    older = {**marker, "migrations": ["clients.0001_initial"]}
+    assert not generate.reusable(older, TINY, 3)
+    assert generate.same_data(older, TINY, 3)  # new migrations are applied to it in place
+
+
+def test_every_scenario_answers_through_the_pages_and_runs_its_raw_sql(built):
+    drawn = sample.draw(built.info, count=6)
+    browsers = runner.browsers(drawn)
+    for scenario in scenarios.SCENARIOS:
+        result = runner.measure(scenario, drawn, browsers[scenario.api], database="test", requests=3, warmup=1)
+        assert result.median_ms > 0, scenario.name
+        assert result.raw_sql_median_ms > 0, scenario.name
+        assert result.queries_min > 0, scenario.name
+
+
+def test_a_page_that_fails_stops_the_scenario(built):
+    drawn = sample.draw(built.info, count=3)
+    broken = scenarios.Scenario(
+        "missing card", 50, lambda s, i: "/clients/0/", scenarios.card_sql, lambda s: ("/clients/0/",) * 2
+    )
+    with pytest.raises(runner.PageFailed):
+        runner.measure(broken, drawn, runner.browsers(drawn)[False], database="test", requests=1, warmup=0)
