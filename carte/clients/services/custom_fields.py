@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from carte.clients.models import CustomField, FieldValue
 from carte.clients.queries.references import MODULE, custom_field_value_count, custom_fields
 from carte.clients.services.cleaning import at_most, max_length
+from carte.clients.services.ordering import ORDER_STEP, moved, put_in_order
 from carte.core import audit, policy
 from carte.core.errors import Conflict, Invalid
 
@@ -30,7 +31,6 @@ MAX_ACTIVE_FIELDS = 50
 MAX_OPTIONS = 50
 OPTION_LENGTH = 100
 CURRENCY = re.compile(r"[A-Z]{3}")
-ORDER_STEP = 10
 
 
 def _snapshot(field: CustomField) -> dict:
@@ -339,34 +339,18 @@ def restore_custom_field(*, actor, field: CustomField) -> CustomField:
 def reorder_custom_fields(*, actor, keys: list[str]) -> list[CustomField]:
     """Put the fields in the order of `keys`; fields not named keep their order after those named."""
     _require(actor, Action.EDIT)
-    fields = list(custom_fields().select_for_update())
-    by_key = {field.key: field for field in fields}
-    unknown = [str(key)[:60] for key in keys if key not in by_key]
-    if unknown:
-        raise Invalid(errors={"keys": [_("No such field: %(keys)s.") % {"keys": ", ".join(unknown)[:300]}]})
-    named = list(dict.fromkeys(keys))
-    ordered = [by_key[key] for key in named] + [field for field in fields if field.key not in named]
-    before = [field.key for field in fields]
-    for position, field in enumerate(ordered, start=1):
-        field.order = position * ORDER_STEP
-    CustomField.objects.bulk_update(ordered, ["order"])
-    after = [field.key for field in ordered]
-    if after != before:
-        audit.record(
-            actor,
-            Verb.UPDATE,
-            label=str(CustomField._meta.verbose_name_plural),
-            changes={"order": [", ".join(before), ", ".join(after)]},
-        )
-    return ordered
+    return put_in_order(
+        actor=actor,
+        records=list(custom_fields().select_for_update()),
+        keys=keys,
+        unknown=_("No such field: %(keys)s."),
+        label=str(CustomField._meta.verbose_name_plural),
+    )
 
 
 def move_custom_field(*, actor, field: CustomField, step: int) -> list[CustomField]:
     """Move a field up (step -1) or down (step 1) the card, past archived fields too."""
-    keys = list(custom_fields().values_list("key", flat=True))
-    position = keys.index(field.key)
-    target = min(max(position + step, 0), len(keys) - 1)
-    keys.insert(target, keys.pop(position))
+    keys = moved(list(custom_fields().values_list("key", flat=True)), field.key, step)
     return reorder_custom_fields(actor=actor, keys=keys)
 
 

@@ -18,12 +18,12 @@ from django.utils.translation import ngettext
 from carte.clients.models import BUILTIN_VALUES, ReferenceValue
 from carte.clients.queries.references import MODULE, is_builtin, list_label, uses_of, values_of
 from carte.clients.services.cleaning import at_most, max_length
+from carte.clients.services.ordering import ORDER_STEP, moved, put_in_order
 from carte.core import audit, policy
 from carte.core.errors import Conflict, Invalid
 
 Action, Verb, List = policy.Action, audit.Verb, ReferenceValue.List
 VALUE_FIELDS = ["list", "key", "label", "order", "archived"]
-ORDER_STEP = 10
 
 
 def seed_builtin_values() -> None:
@@ -128,34 +128,18 @@ def rename_reference_value(*, actor, value: ReferenceValue, label: str) -> Refer
 def reorder_reference_values(*, actor, reference_list: str, keys: list[str]) -> list[ReferenceValue]:
     """Put a list's values in the order of `keys`; values not named keep their order after those named."""
     _require(actor, Action.EDIT)
-    values = list(values_of(reference_list).select_for_update())
-    by_key = {value.key: value for value in values}
-    unknown = [str(key)[:60] for key in keys if key not in by_key]
-    if unknown:
-        raise Invalid(errors={"keys": [_("Not in the list: %(keys)s.") % {"keys": ", ".join(unknown)[:300]}]})
-    named = list(dict.fromkeys(keys))
-    ordered = [by_key[key] for key in named] + [value for value in values if value.key not in named]
-    before = [value.key for value in values]
-    for position, value in enumerate(ordered, start=1):
-        value.order = position * ORDER_STEP
-    ReferenceValue.objects.bulk_update(ordered, ["order"])
-    after = [value.key for value in ordered]
-    if after != before:
-        audit.record(
-            actor,
-            Verb.UPDATE,
-            label=list_label(reference_list),
-            changes={"order": [", ".join(before), ", ".join(after)]},
-        )
-    return ordered
+    return put_in_order(
+        actor=actor,
+        records=list(values_of(reference_list).select_for_update()),
+        keys=keys,
+        unknown=_("Not in the list: %(keys)s."),
+        label=list_label(reference_list),
+    )
 
 
 def move_reference_value(*, actor, value: ReferenceValue, step: int) -> list[ReferenceValue]:
     """Move a value up (step -1) or down (step 1) its list, past archived values too."""
-    keys = list(values_of(value.list).values_list("key", flat=True))
-    position = keys.index(value.key)
-    target = min(max(position + step, 0), len(keys) - 1)
-    keys.insert(target, keys.pop(position))
+    keys = moved(list(values_of(value.list).values_list("key", flat=True)), value.key, step)
     return reorder_reference_values(actor=actor, reference_list=value.list, keys=keys)
 
 
