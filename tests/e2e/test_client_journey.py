@@ -1,4 +1,4 @@
-"""End to end, in real headless Chromium: a company with two contacts, found by a phone fragment, merged with its duplicate."""
+"""End to end, in Chromium: a company with two contacts, found by a phone fragment, merged with its duplicate."""
 
 from pathlib import Path
 
