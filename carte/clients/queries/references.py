@@ -39,11 +39,6 @@ class ReferenceList:
     values: list
 
 
-def reference_list_keys() -> list[str]:
-    """The lists' keys, in the order the settings screen shows them."""
-    return list(List.values)
-
-
 def list_label(reference_list: str) -> str:
     """The translated name of a list ("Statuses"); NotFound for a list that does not exist."""
     if reference_list not in List.values:
