@@ -5,13 +5,18 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench install assets messages browser openapi clean
+.PHONY: run system test test-sqlite test-postgres lint bench install assets messages browser openapi clean
 
 run: install
 	$(BIN)/carte init
 	$(BIN)/carte serve --host $(HOST) --port $(PORT)
 
-install: $(VENV)/.installed assets messages
+install: system $(VENV)/.installed assets messages
+
+# What WeasyPrint (PDF documents) needs from the system: Pango and fonts; pdftoppm for the tests.
+system:
+	@ldconfig -p | grep -q libpango-1.0 && fc-list | grep -qi dejavu && command -v pdftoppm >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Carte needs Python 3.11 or newer" or 0)'
@@ -23,12 +28,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 # Front-end packages come from the npm registry, pinned by package-lock.json, and are
 # copied into the static files: nothing is loaded from a CDN at run time.
-assets: carte/static/vendor/htmx.min.js
+assets: carte/static/vendor/.copied
 
-carte/static/vendor/htmx.min.js: package-lock.json
+carte/static/vendor/.copied: package-lock.json
 	npm ci --silent --no-audit --no-fund
 	mkdir -p carte/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js carte/static/vendor/htmx.min.js
+	cp node_modules/sortablejs/Sortable.min.js carte/static/vendor/Sortable.min.js
+	touch $@
 
 # Compiled translations are built, not committed.
 messages: $(VENV)/.installed

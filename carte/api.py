@@ -17,12 +17,18 @@ from carte.clients.api import merge as merge_endpoints
 from carte.clients.api import references as reference_endpoints
 from carte.clients.api import segments as segment_endpoints
 from carte.core.api import install_problem_handlers
+from carte.sales.api import catalogue as catalogue_endpoints
+from carte.sales.api import company as company_endpoints
+from carte.sales.api import deals as deal_endpoints
+from carte.sales.api import documents as document_endpoints
+from carte.sales.api import payments as payment_endpoints
 from carte.workspace.api import router as workspace_router
 
 api = NinjaAPI(
     title="Carte API",
     version="1",
-    description="Employees, departments, roles, clients and the global search. Lists are paged "
+    description="Employees, departments, roles, clients, deals, products, sales documents, payments and the "
+    "global search. Lists are paged "
     "(`page`, `page_size`) and sorted with `ordering` (one of the keys each list names, `-` for "
     "descending). Errors are problem+json (RFC 9457).",
     urls_namespace="api",
@@ -38,4 +44,7 @@ api.add_router("/clients", duplicate_endpoints.router)
 api.add_router("/clients", merge_endpoints.router)
 api.add_router("/reference-lists", reference_endpoints.router)
 api.add_router("/custom-fields", custom_field_endpoints.router)
+# Sales: each module names its own paths (/currencies, /products, /deals, /documents, /payments…).
+for sales_router in (company_endpoints, catalogue_endpoints, deal_endpoints, document_endpoints, payment_endpoints):
+    api.add_router("/", sales_router.router)
 api.add_router("/", workspace_router)

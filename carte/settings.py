@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "carte.core",
     "carte.accounts",
     "carte.clients",
+    "carte.documents",
+    "carte.sales",
     "carte.workspace",
 ]
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("carte.workspace.urls")),
     path("", include("carte.accounts.urls")),
     path("clients/", include("carte.clients.urls")),
+    path("", include("carte.sales.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -10,7 +10,6 @@ Rita reads everything and changes nothing.
 """
 
 import json
-from dataclasses import dataclass, field
 
 import pytest
 from django.apps import apps
@@ -20,29 +19,22 @@ from carte.accounts.models import ApiToken, Department, Role
 from carte.api import api
 from carte.clients.models import Contact, CustomField, ReferenceValue, Segment
 from carte.core.testing import ClientFactory, EmployeeFactory, reference
+from tests.rights import (
+    ADMIN,
+    CREATORS,
+    EDIT_ALICES,
+    EVERYONE,
+    MANAGERS,
+    NOT_CHARLIE,
+    SEE_ALICES,
+    SEGMENT_KEEPERS,
+    Row,
+    World,
+    extensions,
+    row,
+)
 
-EVERYONE = {"ada", "mia", "alice", "bob", "charlie", "rita"}
-ADMIN = {"ada"}
-MANAGERS = {"ada", "mia"}
-CREATORS = {"ada", "mia", "alice", "bob", "charlie"}
-SEE_ALICES = {"ada", "mia", "alice", "bob", "rita"}
-EDIT_ALICES = {"ada", "mia", "alice"}
-SEGMENT_KEEPERS = {"ada", "alice"}  # the owner of Alice's segments and the administrator
-NOT_CHARLIE = {"charlie"}
-
-
-@dataclass
-class World:
-    """The records the rows act on, made once per test."""
-
-    people: dict
-    records: dict = field(default_factory=dict)
-
-    def __getattr__(self, name):
-        try:
-            return self.records[name]
-        except KeyError:
-            raise AttributeError(name) from None
+EXTENSIONS = extensions()
 
 
 @pytest.fixture
@@ -73,54 +65,10 @@ def world(people):
             name="Customers", owner=alice, shared=True, filters={"status": ["customer"]}
         ),
     }
-    return World(people=people, records=people | records)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One endpoint: `name` is a URL name (HTML) or "METHOD /api/v1/path" (API)."""
-
-    name: str
-    method: str
-    allowed: frozenset
-    hidden: frozenset = frozenset()
-    args: tuple = ()
-    data: dict | None = None
-    query: str = ""
-
-    @property
-    def is_api(self) -> bool:
-        return self.name.split(" ")[0] in {"GET", "POST", "PATCH", "PUT", "DELETE"}
-
-    def url(self, world: World) -> str:
-        values = [_resolve(world, arg) for arg in self.args]
-        if self.is_api:
-            path = self.name.split(" ", 1)[1]
-            for value in values:
-                path = path.replace(path[path.index("{") : path.index("}") + 1], str(value), 1)
-            return path + self.query
-        return reverse(self.name, args=values) + self.query
-
-    def payload(self, world: World, persona: str):
-        """The data to send; "@me" is the persona sending it."""
-        data = self.data or {}
-        return {key: _resolve(world, persona if value == "@me" else value) for key, value in data.items()}
-
-    def __str__(self):
-        return f"{self.method} {self.name} {'/'.join(self.args)}".strip()
-
-
-def _resolve(world: World, value):
-    """ "@name" (or a persona's name) is the id of a record of the world; anything else is itself."""
-    if isinstance(value, list):
-        return [_resolve(world, item) for item in value]
-    if isinstance(value, str) and (value.startswith("@") or value in world.people):
-        return world.records[value.removeprefix("@")].pk
-    return value
-
-
-def row(name, method="GET", allowed=EVERYONE, hidden=(), args=(), data=None, query=""):
-    return Row(name, method, frozenset(allowed), frozenset(hidden), tuple(args), data, query)
+    records = people | records
+    for extension in EXTENSIONS:
+        records |= extension.records(records)
+    return World(people=people, records=records)
 
 
 PASSWORD = "A-long-passphrase-42"
@@ -426,7 +374,7 @@ PUBLIC = {
     "api:api-root",
 }
 
-ROWS = HTML_ROWS + API_ROWS
+ROWS = HTML_ROWS + API_ROWS + [row for extension in EXTENSIONS for row in extension.ROWS]
 PERSONAS = sorted(EVERYONE)
 
 

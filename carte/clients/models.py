@@ -25,6 +25,7 @@ class ReferenceValue(models.Model):
         INDUSTRY = "industry", _("Industries")
         CONTACT_ROLE = "contact_role", _("Contact roles")
         TAG = "tag", _("Tags")
+        LOST_REASON = "lost_reason", _("Reasons for lost deals")
 
     list = models.CharField(_("list"), max_length=20, choices=List.choices)
     key = models.SlugField(_("key"), max_length=60, allow_unicode=True)
@@ -84,6 +85,13 @@ BUILTIN_VALUES = {
         "assistant": _("Assistant"),
     },
     ReferenceValue.List.TAG: {"vip": _("VIP")},
+    ReferenceValue.List.LOST_REASON: {
+        "price": _("Price too high"),
+        "competitor": _("Chose a competitor"),
+        "no_budget": _("No budget"),
+        "no_decision": _("No decision"),
+        "timing": _("Bad timing"),
+    },
 }
 DEFAULT_STATUS = "lead"
 

@@ -27,16 +27,17 @@ VALUE_FIELDS = ["list", "key", "label", "order", "archived"]
 
 
 def seed_builtin_values() -> None:
-    """Give an installation without any reference value the built-in ones (labels shown translated).
+    """Give each reference list without any value the built-in ones (labels shown translated).
 
-    Runs after every migrate (and after a test database is flushed); an installation that has
-    values keeps exactly the ones its admins chose.
+    Runs after every migrate (and after a test database is flushed): a list added by an
+    upgrade (lost reasons) gets its values, and a list that has values keeps exactly the
+    ones its admins chose.
     """
-    if ReferenceValue.objects.exists():
-        return
+    filled = set(ReferenceValue.objects.values_list("list", flat=True).distinct())
     ReferenceValue.objects.bulk_create(
         ReferenceValue(list=list_key, key=key, order=order * ORDER_STEP)
         for list_key, values in BUILTIN_VALUES.items()
+        if list_key not in filled
         for order, key in enumerate(values, start=1)
     )
 
