@@ -34,19 +34,23 @@ from faker import Faker
 from bench import bulk
 
 # Bump when the generated data changes: existing data sets are then rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 MARKER_TABLE = "bench_dataset"
 
 
 @dataclass(frozen=True)
 class Size:
-    """How much data: the issue's *medium* set is 100,000 companies, 200,000 persons, 2,000,000 timeline entries."""
+    """How much data: the *medium* set is 100,000 companies, 200,000 persons, 2,000,000 timeline entries,
+    300,000 deals with 1,000,000 lines, 10,000 of them open on the board."""
 
     name: str
     companies: int
     persons: int
     timeline: int
+    deals: int = 0
+    deal_lines: int = 0
+    board_deals: int = 0
 
     @property
     def clients(self) -> int:
@@ -54,9 +58,19 @@ class Size:
 
 
 SIZES = {
-    "tiny": Size("tiny", companies=8, persons=12, timeline=300),
-    "small": Size("small", companies=10_000, persons=20_000, timeline=200_000),
-    "medium": Size("medium", companies=100_000, persons=200_000, timeline=2_000_000),
+    "tiny": Size("tiny", companies=8, persons=12, timeline=300, deals=60, deal_lines=200, board_deals=20),
+    "small": Size(
+        "small", companies=10_000, persons=20_000, timeline=200_000, deals=30_000, deal_lines=100_000, board_deals=1_000
+    ),
+    "medium": Size(
+        "medium",
+        companies=100_000,
+        persons=200_000,
+        timeline=2_000_000,
+        deals=300_000,
+        deal_lines=1_000_000,
+        board_deals=10_000,
+    ),
 }
 
 

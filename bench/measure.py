@@ -14,7 +14,7 @@ import psycopg
 from django.core.management import call_command
 from django.db import connection, connections
 
-from bench import generate, report, runner, sample, scenarios
+from bench import checks, generate, report, runner, sample, scenarios
 from bench.databases import Database
 
 
@@ -80,7 +80,7 @@ def run(database: Database, options) -> dict:
         result = runner.measure(
             scenario,
             drawn,
-            clients[scenario.api],
+            clients[scenario.browser],
             database=database.name,
             requests=options.requests,
             warmup=options.warmup,
@@ -88,6 +88,9 @@ def run(database: Database, options) -> dict:
         flag = "" if result.met is not False else "  MISSED"
         _say(f"  {scenario.name:<14} median {result.median_ms:7.1f} ms  p95 {result.p95_ms:7.1f} ms{flag}")
         results.append(result.as_json())
+    checks_done = [checks.invoice_pdf(drawn, options.requests), checks.report_totals(drawn)]
+    for check in checks_done:
+        _say(f"  {check['name']:<14} {_check_line(check)}")
     return {
         "database": database.name,
         "versions": versions(),
@@ -96,4 +99,15 @@ def run(database: Database, options) -> dict:
         # Other work on the machine inflates the times: the 1-minute load average before and after.
         "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "scenarios": results,
+        "checks": checks_done,
     }
+
+
+def _check_line(check: dict) -> str:
+    flag = "" if check.get("met") is not False else "  MISSED"
+    if "median_ms" in check:
+        return f"median {check['median_ms']:7.1f} ms  p95 {check['p95_ms']:7.1f} ms (target median 500){flag}"
+    if "board_total" in check:
+        agree = "equal to" if check["met"] else "DIFFERENT from"
+        return f"{check['board_deals']:,} deals on the board, totals {agree} the raw SQL sums{flag}"
+    return "nothing to measure"

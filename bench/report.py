@@ -104,6 +104,8 @@ def table(runs: dict[str, dict]) -> str:
     missed = [(database, row) for database, run in runs.items() for row in run["scenarios"] if row["met"] is False]
     grows = [(database, row) for database, run in runs.items() for row in run["scenarios"] if row["grows"]]
     lines.append("")
+    for database, run in runs.items():
+        lines.extend(_check_lines(database, run.get("checks", [])))
     lines.append("times in ms (median and p95 of the timed requests); raw SQL: median of the SQL a minimal page needs")
     for database, run in runs.items():
         busiest = max(run.get("load_average", [0]))
@@ -127,3 +129,21 @@ def table(runs: dict[str, dict]) -> str:
             f"{row['queries_large']} on the large one"
         )
     return "\n".join(lines)
+
+
+def _check_lines(database: str, checks: list[dict]) -> list[str]:
+    """The invoice PDF timing and the totals comparison of one database's run."""
+    lines = []
+    for check in checks:
+        result = "ok" if check.get("met") else "MISSED"
+        if "median_ms" in check:
+            lines.append(
+                f"invoice pdf on {database}: median {check['median_ms']:.1f} ms, p95 {check['p95_ms']:.1f} ms "
+                f"over {check['measured']} invoices (target: median ≤ {check['target_median_ms']} ms): {result}"
+            )
+        elif "board_total" in check:
+            lines.append(
+                f"report totals on {database}: the board's {check['board_deals']:,} open deals "
+                f"({check['board_total']}) and the won deals' sums equal the raw SQL sums: {result}"
+            )
+    return lines

@@ -76,11 +76,12 @@ class Result:
         }
 
 
-def browsers(sample: Sample) -> dict[bool, Browser]:
-    """A browser logged in as the seller (pages) and an API client with their token, by `api`."""
-    page = Browser()
-    page.force_login(sample.seller)
-    return {False: page, True: Browser(headers={"Authorization": f"Bearer {sample.token}"})}
+def browsers(sample: Sample) -> dict[str, Browser]:
+    """Browsers logged in as the seller and as their manager (pages), and an API client with the seller's token."""
+    seller, manager = Browser(), Browser()
+    seller.force_login(sample.seller)
+    manager.force_login(sample.manager)
+    return {"seller": seller, "manager": manager, "api": Browser(headers={"Authorization": f"Bearer {sample.token}"})}
 
 
 def _get(browser: Browser, url: str) -> None:

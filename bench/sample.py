@@ -7,13 +7,15 @@ Drawn from the clients the benchmark's seller may see, so every request finds so
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 
 from carte.accounts import services as accounts
 from carte.clients.models import Client, Email, Phone, ReferenceValue
 from carte.core import policy
+from carte.sales.models import Deal, SalesDocument
 
 WORD = re.compile(r"\w{4,}")
 
@@ -36,6 +38,12 @@ class Sample:
     narrow_name: str  # a whole name, a whole number, a whole address: one client found
     narrow_phone: str
     narrow_email: str
+    manager: object = None  # the seller's department head: the board scenario sees the department's deals
+    deals: list[int] = field(default_factory=list)  # the seller's own deals (the deal card)
+    board_pipeline: int = 0
+    board_clients: list[int] = field(default_factory=list)  # clients with open deals on the board (filter)
+    invoices: list[int] = field(default_factory=list)  # invoices rendered to PDF
+    deal_extremes: tuple[int, int] = (0, 0)  # the seller's deal with the fewest lines, and with the most
 
     @staticmethod
     def nth(items: list, index: int):
@@ -58,23 +66,46 @@ def draw(info: dict, seed: int = 1, count: int = 200) -> Sample:
     addresses = list(Email.objects.filter(client_id__in=cards).order_by("pk").values_list("address", flat=True))
     _token, plain = accounts.create_token(actor=seller, name="benchmark")
     fragments = [_name_fragment(names[pk], rng) for pk in cards]
-    return Sample(
-        seller=seller,
-        token=plain,
-        # The extremes go among the cards measured: the card must cost the same for both.
-        cards=[info["longest_history"], info["empty_history"], *cards],
-        statuses=["customer", "lead", "prospect", "partner", "former"],
-        names=fragments,
-        phones=[_phone_fragment(number, rng) for number in numbers] or fragments,
-        emails=addresses or fragments,
-        longest_history=info["longest_history"],
-        empty_history=info["empty_history"],
-        status_ids=dict(ReferenceValue.objects.filter(list=ReferenceValue.List.STATUS).values_list("key", "pk")),
-        broad_name=_commonest_word(names.values()),
-        narrow_name=names[cards[0]],
-        narrow_phone=numbers[0] if numbers else names[cards[0]],
-        narrow_email=addresses[0] if addresses else names[cards[0]],
+    return _with_sales(
+        rng,
+        info,
+        count,
+        Sample(
+            seller=seller,
+            token=plain,
+            # The extremes go among the cards measured: the card must cost the same for both.
+            cards=[info["longest_history"], info["empty_history"], *cards],
+            statuses=["customer", "lead", "prospect", "partner", "former"],
+            names=fragments,
+            phones=[_phone_fragment(number, rng) for number in numbers] or fragments,
+            emails=addresses or fragments,
+            longest_history=info["longest_history"],
+            empty_history=info["empty_history"],
+            status_ids=dict(ReferenceValue.objects.filter(list=ReferenceValue.List.STATUS).values_list("key", "pk")),
+            broad_name=_commonest_word(names.values()),
+            narrow_name=names[cards[0]],
+            narrow_phone=numbers[0] if numbers else names[cards[0]],
+            narrow_email=addresses[0] if addresses else names[cards[0]],
+        ),
     )
+
+
+def _with_sales(rng: random.Random, info: dict, count: int, drawn: Sample) -> Sample:
+    """The deals the seller opens, the manager who looks at the board, and the invoices to print."""
+    people = get_user_model().objects.select_related("department")
+    drawn.manager = people.get(username=info["manager"])
+    own = list(Deal.objects.filter(owner=drawn.seller).order_by("pk").values_list("pk", flat=True))
+    drawn.deals = rng.sample(own, min(count, len(own)))
+    by_lines = (
+        Deal.objects.filter(owner=drawn.seller).annotate(lines_count=Count("lines")).order_by("lines_count", "pk")
+    )
+    drawn.deal_extremes = (by_lines.first().pk, by_lines.last().pk)
+    drawn.board_pipeline = info["board_pipeline"]
+    on_board = Deal.objects.filter(pipeline=drawn.board_pipeline, closed_at=None).order_by("pk")
+    drawn.board_clients = sorted(set(on_board.values_list("client", flat=True)[:count]))
+    invoices = SalesDocument.objects.filter(kind=SalesDocument.Kind.INVOICE).order_by("pk")
+    drawn.invoices = list(invoices.values_list("pk", flat=True)[:count])
+    return drawn
 
 
 def _commonest_word(names) -> str:

@@ -39,6 +39,12 @@ class Scenario:
     raw_sql: Callable[[object, Sample, int], None]
     extremes: Callable[[Sample], tuple[str, str]]
     api: bool = False  # sent with the seller's API token instead of the session
+    persona: str = "seller"  # or "manager": the board is looked at by the head of the seller's department
+
+    @property
+    def browser(self) -> str:
+        """Which of runner.browsers() sends the requests."""
+        return "api" if self.api else self.persona
 
 
 def _with(path: str, **params) -> str:
@@ -278,6 +284,91 @@ def _search_extremes(name: str, narrow: str, broad: str = "") -> Callable[[Sampl
     )
 
 
+# --- deals ---------------------------------------------------------------------------------------
+
+BOARD_PAGE = 25
+BOARD_FILTERS = ("none", "client", "period")
+
+
+def board_params(sample: Sample, index: int) -> dict:
+    """The whole board, one client's deals on it, or the deals expected to close within a quarter."""
+    params: dict = {"pipeline": sample.board_pipeline}
+    chosen = BOARD_FILTERS[index % len(BOARD_FILTERS)]
+    if chosen == "client":
+        params["client"] = sample.nth(sample.board_clients, index)
+    elif chosen == "period":
+        params |= {"close_from": "2025-07-01", "close_to": "2025-09-30"}
+    return params
+
+
+def board_url(sample: Sample, index: int) -> str:
+    return _with(reverse("sales:deal_board"), **board_params(sample, index))
+
+
+def deal_url(sample: Sample, index: int) -> str:
+    return reverse("sales:deal_detail", args=[sample.nth(sample.deals, index)])
+
+
+MANAGED = "d.owner_id IN (SELECT id FROM accounts_employee WHERE department_id = %s)"
+BOARD_CARDS = (
+    "SELECT d.id, d.title, d.amount, d.currency_id, d.expected_close, d.probability, c.id, c.name, o.first_name, "
+    "o.last_name FROM sales_deal d JOIN clients_client c ON c.id = d.client_id "
+    "JOIN accounts_employee o ON o.id = d.owner_id WHERE d.stage_id = %s AND {where} "
+    "ORDER BY d.expected_close IS NULL, d.expected_close, d.id LIMIT %s"
+)
+BOARD_TOTALS = (
+    "SELECT d.stage_id, d.currency_id, COUNT(*), SUM(d.amount) FROM sales_deal d "
+    "WHERE d.pipeline_id = %s AND {where} GROUP BY d.stage_id, d.currency_id"
+)
+DEAL = (
+    "SELECT d.*, c.name, o.first_name, o.last_name, p.name, s.name, s.outcome FROM sales_deal d "
+    "JOIN clients_client c ON c.id = d.client_id JOIN accounts_employee o ON o.id = d.owner_id "
+    "JOIN sales_pipeline p ON p.id = d.pipeline_id JOIN sales_stage s ON s.id = d.stage_id "
+    "WHERE d.id = %s AND d.owner_id = %s"
+)
+DEAL_PARTS = (
+    "SELECT * FROM sales_dealline WHERE deal_id = %s ORDER BY position, id",
+    "SELECT * FROM sales_stagechange WHERE deal_id = %s ORDER BY at, id",
+    "SELECT id, kind, number, status, total, paid FROM sales_salesdocument WHERE deal_id = %s ORDER BY date DESC",
+    "SELECT id, name, outcome FROM sales_stage WHERE pipeline_id = (SELECT pipeline_id FROM sales_deal WHERE id = %s)",
+)
+
+
+def board_sql(cursor, sample: Sample, index: int) -> None:
+    """Each open column's first page of cards, then every column's count and totals in one statement."""
+    params = board_params(sample, index)
+    where, values = MANAGED, [sample.manager.department_id]
+    if "client" in params:
+        where, values = f"{where} AND d.client_id = %s", [*values, params["client"]]
+    if "close_from" in params:
+        where, values = f"{where} AND d.expected_close BETWEEN %s AND %s", [*values, "2025-07-01", "2025-09-30"]
+    stages = _fetch(
+        cursor, "SELECT id FROM sales_stage WHERE pipeline_id = %s AND outcome = 'open'", [params["pipeline"]]
+    )
+    for (stage,) in stages:
+        _fetch(cursor, BOARD_CARDS.format(where=where), [stage, *values, BOARD_PAGE])
+    _fetch(cursor, BOARD_TOTALS.format(where=f"{where} AND d.closed_at IS NULL"), [params["pipeline"], *values])
+
+
+def deal_sql(cursor, sample: Sample, index: int) -> None:
+    pk = sample.nth(sample.deals, index)
+    _fetch(cursor, DEAL, [pk, sample.seller.pk])
+    for statement in DEAL_PARTS:
+        _fetch(cursor, statement, [pk])
+
+
+def _board_extremes(sample: Sample) -> tuple[str, str]:
+    """One client's deals on the board, and the whole board of the department."""
+    narrow = board_params(sample, 1)
+    return _with(reverse("sales:deal_board"), **narrow), _with(reverse("sales:deal_board"), pipeline=narrow["pipeline"])
+
+
+def _deal_extremes(sample: Sample) -> tuple[str, str]:
+    """The seller's deal with the fewest lines and the one with the most."""
+    first, last = sample.deal_extremes
+    return reverse("sales:deal_detail", args=[first]), reverse("sales:deal_detail", args=[last])
+
+
 SCENARIOS = [
     Scenario("card", 50, card_url, card_sql, _card_extremes("clients:card", "pk")),
     Scenario("list", 80, list_url, list_sql, _list_extremes("clients:list")),
@@ -307,6 +398,8 @@ SCENARIOS = [
     Scenario(
         "api search", 100, api_search_url, api_search_sql, _search_extremes("api:search", "narrow_name"), api=True
     ),
+    Scenario("board", 150, board_url, board_sql, _board_extremes, persona="manager"),
+    Scenario("deal card", 50, deal_url, deal_sql, _deal_extremes),
 ]
 
 

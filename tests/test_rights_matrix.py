@@ -99,7 +99,7 @@ TWINS = {"ids": ["@alices_client", "@alices_twin"]}
 
 HTML_ROWS = [
     row("workspace:home"),
-    row("workspace:settings", allowed=MANAGERS),
+    row("workspace:settings"),  # every built-in role reads the sales settings
     row("workspace:search", query="?q=Bakery"),
     row("accounts:password_change"),
     row("accounts:profile"),
@@ -315,7 +315,7 @@ API_ROWS = [
         args=A,
         data={"version": 1, "status": "customer"},
     ),
-    row("DELETE /api/v1/clients/{client_id}", "DELETE", allowed=MANAGERS, hidden=NOT_CHARLIE, args=A),
+    row("DELETE /api/v1/clients/{client_id}", "DELETE", allowed=MANAGERS, hidden=NOT_CHARLIE, args=("@alices_twin",)),
     row("GET /api/v1/clients/{client_id}/timeline", allowed=SEE_ALICES, hidden=NOT_CHARLIE, args=A),
     row(
         "POST /api/v1/clients/{client_id}/notes",

@@ -5,7 +5,7 @@ below each; its steps run after the clients exist and find them in `load.clients
 """
 
 from bench.generate import Step
-from bench.steps import accounts, clients, references, timeline
+from bench.steps import accounts, clients, deals, references, timeline
 
 STEPS = [
     Step("employees", accounts.employees),
@@ -22,4 +22,6 @@ STEPS = [
     Step("contacts", clients.contacts),
     Step("search index", clients.search_index),
     Step("timeline", timeline.timeline),
+    Step("catalogue", deals.catalogue),
+    Step("deals", deals.deals),
 ]

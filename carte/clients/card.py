@@ -5,11 +5,14 @@ An app adds itself to the card from its AppConfig.ready() without editing `clien
     card.register_tab("deals", _("Deals"), "sales/card_tab.html", context=deals_tab, order=30,
                       count=open_deal_count, module="sales")
     card.register_timeline_kind("deal", _("Deal"))
+    card.register_fact("owes", _("Owes"), value=owes_text, order=10, module="payments")
 
 `context(request, client)` returns the tab template's context (the client, the request and
 the user are always there); `count(request, client)`, when given, is the small number shown
 beside the label. Both run only for a client the user may view, and must read through the
 policy themselves for their own records. Each should cost a bounded number of queries.
+Facts are short lines in the header (what the client owes): `value(request, client)` gives
+the text, or None to show nothing.
 """
 
 from collections.abc import Callable
@@ -111,6 +114,60 @@ def tabs_for(request: HttpRequest, client: Client, active: Tab) -> list[ShownTab
 def tab_context(request: HttpRequest, client: Client, tab: Tab) -> dict:
     """What the tab's template needs, from the tab's own context callable."""
     return tab.context(request, client) if tab.context else {}
+
+
+# Facts: short lines in the card's header ("Owes 1,250.00 EUR"), filled by other apps
+
+FactValue = Callable[[HttpRequest, Client], str | None]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A line of the card's header; `value(request, client)` gives its text, None to show nothing.
+
+    Shown to users who hold "view" in `module` (any user when None); the callable reads through
+    the policy itself and should cost one or two queries.
+    """
+
+    key: str
+    label: str
+    value: FactValue
+    order: int = 100
+    module: str | None = None
+
+    def shown_to(self, user) -> bool:
+        return self.module is None or policy.scope(user, self.module, policy.Action.VIEW) != policy.Scope.NONE
+
+
+@dataclass(frozen=True)
+class ShownFact:
+    key: str
+    label: str
+    text: str
+
+
+_facts: dict[str, Fact] = {}
+
+
+def register_fact(key: str, label, value: FactValue, order: int = 100, module: str | None = None) -> None:
+    """Add a fact to every card's header; registering the same key again replaces it."""
+    _facts[key] = Fact(key, label, value, order, module)
+
+
+def unregister_fact(key: str) -> None:
+    _facts.pop(key, None)
+
+
+def facts_for(request: HttpRequest, client: Client) -> list[ShownFact]:
+    """The facts of one card for the requesting user, in order, without those that have nothing to say."""
+    shown = []
+    for fact in sorted(_facts.values(), key=lambda fact: (fact.order, fact.key)):
+        if not fact.shown_to(request.user):
+            continue
+        text = fact.value(request, client)
+        if text:
+            shown.append(ShownFact(fact.key, str(fact.label), text))
+    return shown
 
 
 def register_timeline_kind(kind: str, label) -> None:

@@ -99,7 +99,10 @@ def _follow(record, path: str):
             return None
     if last == "pk":
         return record.pk
-    return getattr(record, f"{last}_id", getattr(record, last, None))
+    # The foreign key's id when there is one: reading the relation itself would load the record.
+    if hasattr(record, f"{last}_id"):
+        return getattr(record, f"{last}_id")
+    return getattr(record, last, None)
 
 
 _policies: dict[type, ModelPolicy] = {}

@@ -7,12 +7,26 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
-from bench import bulk, generate, runner, sample, scenarios
+from bench import bulk, checks, generate, runner, sample, scenarios
 from carte.clients import search
 from carte.clients.models import Client, Contact, Phone, TaxId, TimelineEntry
 from carte.clients.services.cleaning import normalized_tax_id
 from carte.core import policy
+from carte.core.money import price_line
 from carte.core.phones import digits_of
+from carte.sales.models import (
+    Deal,
+    DealLine,
+    DocumentLine,
+    LegalEntity,
+    NumberSequence,
+    Payment,
+    Pipeline,
+    Price,
+    PriceList,
+    Product,
+    SalesDocument,
+)
 
 TINY = generate.SIZES["tiny"]
 
@@ -61,12 +75,16 @@ def _written() -> list:
         list(Client.objects.order_by("pk").values_list("name", "search_document", "status__key")),
         list(Phone.objects.order_by("pk").values_list("number", flat=True)),
         list(TimelineEntry.objects.order_by("pk").values_list("at", "summary")),
+        list(Deal.objects.order_by("pk").values_list("title", "amount", "stage__name", "client__name")),
     ]
 
 
 def test_the_same_seed_builds_the_same_data(db):
     generate.build(TINY, seed=5)
     first = _written()
+    for model in (Payment, DocumentLine, SalesDocument, NumberSequence, Deal, Price, PriceList, Product, LegalEntity):
+        model.objects.all().delete()
+    Pipeline.objects.exclude(is_default=True).delete()
     Client.objects.all().delete()
     get_user_model().objects.all().delete()
     generate.build(TINY, seed=5)
@@ -90,7 +108,7 @@ def test_every_scenario_answers_through_the_pages_and_runs_its_raw_sql(built):
     drawn = sample.draw(built.info, count=6)
     browsers = runner.browsers(drawn)
     for scenario in scenarios.SCENARIOS:
-        result = runner.measure(scenario, drawn, browsers[scenario.api], database="test", requests=3, warmup=1)
+        result = runner.measure(scenario, drawn, browsers[scenario.browser], database="test", requests=3, warmup=1)
         assert result.median_ms > 0, scenario.name
         assert result.raw_sql_median_ms > 0, scenario.name
         assert result.queries_min > 0, scenario.name
@@ -102,4 +120,27 @@ def test_a_page_that_fails_stops_the_scenario(built):
         "missing card", 50, lambda s, i: "/clients/0/", scenarios.card_sql, lambda s: ("/clients/0/",) * 2
     )
     with pytest.raises(runner.PageFailed):
-        runner.measure(broken, drawn, runner.browsers(drawn)[False], database="test", requests=1, warmup=0)
+        runner.measure(broken, drawn, runner.browsers(drawn)["seller"], database="test", requests=1, warmup=0)
+
+
+def test_deals_are_priced_as_the_services_price_them(built):
+    assert Deal.objects.count() == TINY.deals
+    assert DealLine.objects.count() == TINY.deal_lines
+    for deal in Deal.objects.prefetch_related("lines"):
+        assert deal.amount == sum(line.total for line in deal.lines.all())
+        for line in deal.lines.all():
+            assert (
+                line.total
+                == price_line(line.quantity, line.unit_price, discount=line.discount, tax_rate=line.tax_rate).total
+            )
+    open_on_board = Deal.objects.filter(pipeline=built.info["board_pipeline"], closed_at=None)
+    assert open_on_board.count() == TINY.board_deals
+
+
+def test_the_checks_print_an_invoice_and_find_the_totals_equal_to_raw_sql(built):
+    drawn = sample.draw(built.info, count=3)
+    printed = checks.invoice_pdf(drawn, requests=1)
+    assert printed["measured"] == 1 and printed["median_ms"] > 0
+    totals = checks.report_totals(drawn)
+    assert totals["met"], totals
+    assert totals["board_deals"] > 0

@@ -4,22 +4,10 @@ import pytest
 
 from carte.clients import services as client_services
 from carte.clients.models import Client
-from carte.core.testing import PASSWORD, make_personas
+from carte.core.testing import make_personas
+from tests.e2e.steps import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username: str) -> list:
-    """Log in and collect the browser's errors (a failed htmx swap or a blocked script shows there)."""
-    problems: list = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return problems
 
 
 def test_two_groups_edited_in_place_one_after_the_other(live_server, page):

@@ -1,30 +1,12 @@
 """End to end, in Chromium: a company with two contacts, found by a phone fragment, merged with its duplicate."""
 
-from pathlib import Path
-
 import pytest
 
 from carte.clients import services as client_services
 from carte.clients.models import Client, Contact
+from tests.e2e.steps import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-def log_in(page, live_server, username: str) -> list:
-    """Log in and collect the browser's errors (a failed htmx swap or a blocked script shows there)."""
-    from carte.core.testing import PASSWORD
-
-    problems: list = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return problems
 
 
 def create_company(page, live_server) -> int:

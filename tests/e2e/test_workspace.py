@@ -1,13 +1,10 @@
 """End to end, in real headless Chromium: log in, find a client with the global search, open its card."""
 
-from pathlib import Path
-
 import pytest
 
 from carte.clients import services as client_services
 from carte.core.testing import PASSWORD, make_personas
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+from tests.e2e.steps import SCREENSHOTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.urls import reverse
 
+from carte.accounts.models import Role
 from carte.core.navigation import Link
+from carte.core.testing import EmployeeFactory
 from tests.workspace.pages import page_of
 
 SETTINGS = "/settings/"
@@ -26,8 +28,10 @@ def test_the_settings_index_hides_the_pages_the_user_may_not_open(registries, mi
     assert "Pipelines" not in response.content.decode()
 
 
-def test_the_settings_index_is_refused_to_who_has_no_settings_page(alice, login):
-    response = login(alice).get(SETTINGS)
+def test_the_settings_index_is_refused_to_who_has_no_settings_page(people, login):
+    guest = EmployeeFactory(username="guest", role=Role.objects.create(name="Guest"))
+
+    response = login(guest).get(SETTINGS)
 
     assert response.status_code == 403
 

@@ -85,6 +85,7 @@ def _header_context(request, client: Client) -> dict:
         "can_edit": policy.can(request.user, policy.Action.EDIT, client),
         "can_delete": policy.can(request.user, policy.Action.DELETE, client),
         "merge_url": _merge_url(request, client),
+        "facts": card.facts_for(request, client),
     }
 
 

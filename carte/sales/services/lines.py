@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carte.core.errors import Invalid
@@ -61,13 +62,20 @@ def currency_named(code, *, field: str = "currency") -> Currency:
     return found
 
 
-def clean_lines(raw_lines, *, currency: Currency, field: str = "lines") -> list[Line]:
-    """Check and price every line; Invalid with every line's errors when any is wrong."""
+def clean_lines(raw_lines, *, currency: Currency, field: str = "lines", kept=()) -> list[Line]:
+    """Check and price every line; Invalid with every line's errors when any is wrong.
+
+    Archived products and taxes are refused on new lines, but those the record's saved lines
+    (`kept`) already carry stay acceptable: editing a deal never forces its old lines to change.
+    """
     raw_lines = list(raw_lines or [])
     if len(raw_lines) > MAX_LINES:
         raise Invalid(errors={field: [_("At most %(count)d lines.") % {"count": MAX_LINES}]})
-    products = _by_id(Product.objects.filter(archived=False), raw_lines, "product")
-    taxes = _by_id(Tax.objects.filter(archived=False), raw_lines, "tax")
+    kept = list(kept)
+    kept_products = {line.product_id for line in kept if line.product_id}
+    kept_taxes = {line.tax_id for line in kept if line.tax_id}
+    products = _by_id(Product.objects.filter(Q(archived=False) | Q(pk__in=kept_products)), raw_lines, "product")
+    taxes = _by_id(Tax.objects.filter(Q(archived=False) | Q(pk__in=kept_taxes)), raw_lines, "tax")
     lines, errors = [], {}
     for index, raw in enumerate(raw_lines):
         try:
