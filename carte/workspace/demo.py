@@ -1,18 +1,25 @@
 """A believable demo company, generated with Faker, so a new installation has something to show.
 
 `build_demo_company()` writes 3 departments, 10 employees, 300 companies, 600 contact
-persons and 1,000 timeline entries in one transaction, with bulk inserts.
+persons and 1,000 timeline entries (each company's creation, then calls, emails, meetings
+and notes), then the sales side (carte/workspace/demo_sales.py): one legal entity, 25
+products and services in the "Retail" price list, 150 deals (100 open, 30 won, 20 lost)
+with about 330 lines and 400 stage changes, 15 invoices with their lines and about 15
+payments, and the some 450 timeline entries the sales services would have written for
+them. All in one transaction, with bulk inserts: about 6,500 rows in about a second.
 
 Deterministic: every random choice comes from one `random.Random(seed)` and one Faker
 instance seeded with the same number, and every time is counted back from the `now`
-the caller passes. Same seed, language and `now` → same names, phones, emails and
-timestamps. The `demo` command passes today at 00:00 UTC, so two runs on the same day
-give the same company.
+the caller passes. Same seed, language and `now` → same names, phones, emails,
+timestamps, deals, amounts and invoice numbers (the sales are drawn after the clients,
+so adding them left the clients as they were). The `demo` command passes today at
+00:00 UTC, so two runs on the same day give the same company.
 
-Department names, positions, contact roles, notes and timeline summaries go through
-gettext inside `translation.override(language)`: they are written in the chosen
-language once its catalogue is translated. People's and companies' names come from
-Faker's locale for that language.
+Department names, positions, contact roles, notes, products, deal titles and timeline
+summaries go through gettext inside `translation.override(language)`: they are written in
+the chosen language once its catalogue is translated. People's and companies' names come
+from Faker's locale for that language; the company sells in EUR (English, French) or RUB
+(Russian).
 
 Email domains end in `.example` (reserved by RFC 2606): a demo installation with real
 mail settings can never write to a real company.
@@ -21,7 +28,7 @@ mail settings can never write to a real company.
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -38,6 +45,7 @@ from carte.clients.models import Client, Contact, Email, Phone, ReferenceValue, 
 from carte.core import audit
 from carte.core.errors import Conflict
 from carte.core.phones import digits_of, to_e164
+from carte.workspace.demo_sales import DemoSales, moment_between
 
 COMPANIES = 300
 PERSONS = 600
@@ -57,6 +65,7 @@ class Locale:
     time_zones: tuple[str, ...]
     mobile_formats: tuple[str, ...]
     mailboxes: tuple[str, ...]
+    currency: str  # what the demo company sells in
 
 
 LOCALES = {
@@ -69,6 +78,7 @@ LOCALES = {
         ("Europe/London",),
         ("07700 900###", "07700900###", "+44 7700 900###"),
         ("info", "sales", "office", "accounts", "hello"),
+        "EUR",
     ),
     "fr": Locale(
         "fr_FR",
@@ -77,6 +87,7 @@ LOCALES = {
         ("Europe/Paris",),
         ("06 ## ## ## ##", "07 ## ## ## ##", "+33 6 ## ## ## ##"),
         ("contact", "info", "commercial", "compta", "accueil"),
+        "EUR",
     ),
     "ru": Locale(
         "ru_RU",
@@ -85,6 +96,7 @@ LOCALES = {
         ("Europe/Moscow", "Europe/Moscow", "Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk"),
         ("+7 9## ###-##-##", "8 9## ###-##-##", "+7 (9##) ###-##-##"),
         ("info", "office", "sales", "zakaz", "buh"),
+        "RUB",
     ),
 }
 
@@ -215,14 +227,20 @@ def build_demo_company(*, seed: int, language: str, now: datetime) -> dict:
         companies = maker.companies(_owners(employees))
         persons = maker.persons(companies)
         maker.activities(companies)
-        _save(maker, departments, employees, companies + persons)
+        sales = maker.sales()
+        sales.plan(companies)
+        _save(maker, departments, employees, companies + persons, sales)
         audit.record(None, audit.Verb.CREATE, label=_("Demo company (seed %(seed)s)") % {"seed": seed})
     return {
         "employees": len(employees),
         "departments": len(departments),
         "companies": len(companies),
         "persons": len(persons),
-        "timeline": len(maker.timeline),
+        "timeline": len(maker.timeline) + len(sales.timeline),
+        "products": len(sales.products),
+        "deals": len(sales.deals),
+        "invoices": len(sales.invoices),
+        "payments": sum(len(invoice.payments) for invoice in sales.invoices),
     }
 
 
@@ -244,7 +262,9 @@ def _owners(employees: list[Employee]) -> list[tuple[Employee, int]]:
     ]
 
 
-def _save(maker: "_Maker", departments: dict, employees: list[Employee], clients: list[Client]) -> None:
+def _save(
+    maker: "_Maker", departments: dict, employees: list[Employee], clients: list[Client], sales: DemoSales
+) -> None:
     """Insert everything in bulk, parents first: bulk_create gives each record its id, and
     Django copies it into the children's foreign keys when they are inserted."""
     Employee.objects.bulk_create(employees)
@@ -254,13 +274,11 @@ def _save(maker: "_Maker", departments: dict, employees: list[Employee], clients
             department.head = employee
             department.save(update_fields=["head"])
     Client.objects.bulk_create(clients, batch_size=BATCH_SIZE)
-    for model, records in (
-        (Contact, maker.contacts),
-        (Phone, maker.phones),
-        (Email, maker.emails),
-        (TimelineEntry, sorted(maker.timeline, key=lambda entry: entry.at)),  # ids grow with time
-    ):
+    for model, records in ((Contact, maker.contacts), (Phone, maker.phones), (Email, maker.emails)):
         model.objects.bulk_create(records, batch_size=BATCH_SIZE)
+    sales.save(since=maker.now - HISTORY)  # its timeline entries link to the deals and invoices it saves
+    timeline = sorted(maker.timeline + sales.timeline, key=lambda entry: entry.at)  # ids grow with time
+    TimelineEntry.objects.bulk_create(timeline, batch_size=BATCH_SIZE)
     search.refresh(clients)  # bulk_create went around the services, which keep the search documents
 
 
@@ -300,6 +318,8 @@ class _Maker:
     # id(company) → its contact persons; the clients have no primary key yet.
     contacts_of: dict[int, list[Client]] = field(default_factory=dict)
     references: dict[str, dict[str, ReferenceValue]] = field(default_factory=dict)  # list → key → value
+    home: str = ""  # the demo company's own name and mail domain
+    home_domain: str = ""
 
     def __post_init__(self):
         for value in ReferenceValue.objects.filter(archived=False).order_by("list", "order", "id"):
@@ -318,7 +338,8 @@ class _Maker:
         return self.fake.first_name_male(), self.fake.last_name_male()
 
     def employees(self, departments: dict, roles: dict, taken: set[str]) -> list[Employee]:
-        home = self.domain(self.fake.unique.company())
+        self.home = self.fake.unique.company()
+        self.home_domain = home = self.domain(self.home)
         joined_before = self.now - HISTORY
         extensions = {key: 100 * (index + 1) for index, key in enumerate(DEPARTMENTS)}
         employees = []
@@ -370,10 +391,7 @@ class _Maker:
 
     def moment_after(self, start: datetime) -> datetime:
         """A time between `start` and `now`, moved into local office hours when that stays in range."""
-        moment = start + (self.now - start) * self.rng.random()
-        local = moment.astimezone(self.zone)
-        office = datetime.combine(local.date(), time(self.rng.randint(9, 17), self.rng.randrange(0, 60, 5)), self.zone)
-        return office if start < office < self.now else moment
+        return moment_between(self.rng, self.zone, start, self.now)
 
     # --- clients ------------------------------------------------------------------
 
@@ -487,6 +505,24 @@ class _Maker:
         address = address.lower()
         self.emails_taken.add(address)
         self.emails.append(Email(client=client, kind=kind, address=address))
+
+    # --- sales --------------------------------------------------------------------
+
+    def sales(self) -> DemoSales:
+        """The sales side, drawn from the same generators once the clients are made."""
+        return DemoSales(
+            rng=self.rng,
+            fake=self.fake,
+            language=self.language,
+            currency_code=self.locale.currency,
+            zone=self.zone,
+            now=self.now,
+            company=self.home,
+            domain=self.home_domain,
+            phone=self.landline(),
+            references=self.references,
+            contacts_of=self.contacts_of,
+        )
 
     # --- timeline -----------------------------------------------------------------
 

@@ -35,6 +35,23 @@ def _require(actor, action: str) -> None:
     policy.require_in_module(actor, MODULE, action)
 
 
+def _refuse_unknown(function: str, changes: dict, allowed: set[str]) -> None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"{function}() got unexpected fields: {', '.join(sorted(unknown))}")
+
+
+def _apply(actor, record, values: dict, fields, save) -> None:
+    """Put cleaned values on a record; when any changed, `save()` and audit the change."""
+    before = audit.snapshot(record, fields)
+    for name, value in values.items():
+        setattr(record, name, value)
+    changed = audit.diff(before, audit.snapshot(record, fields))
+    if changed:
+        save()
+        audit.record(actor, Verb.UPDATE, record, changes=changed)
+
+
 def _text(value, model, field: str, *, required: str = "", one_line: bool = True) -> str:
     """A text as typed: spaces collapsed (one line) or trimmed, required when `required` says why, within the column."""
     text = " ".join(str(value or "").split()) if one_line else str(value or "").strip()
@@ -149,18 +166,10 @@ def update_product(*, actor, product: Product, **changes) -> Product:
 
     `archived` True stops offering the product on new lines; lines that have it keep it.
     """
-    unknown = set(changes) - PRODUCT_CHANGES
-    if unknown:
-        raise TypeError(f"update_product() got unexpected fields: {', '.join(sorted(unknown))}")
+    _refuse_unknown("update_product", changes, PRODUCT_CHANGES)
     _require(actor, Action.EDIT)
     values = _clean_product(changes, product)
-    before = audit.snapshot(product, PRODUCT_FIELDS)
-    for name, value in values.items():
-        setattr(product, name, value)
-    changed = audit.diff(before, audit.snapshot(product, PRODUCT_FIELDS))
-    if changed:
-        _save_product(product)
-        audit.record(actor, Verb.UPDATE, product, changes=changed)
+    _apply(actor, product, values, PRODUCT_FIELDS, lambda: _save_product(product))
     return product
 
 
@@ -288,18 +297,10 @@ def update_price_list(*, actor, price_list: PriceList, **changes) -> PriceList:
 
     The currency cannot change once the list has prices; the default list cannot be archived.
     """
-    unknown = set(changes) - PRICE_LIST_CHANGES
-    if unknown:
-        raise TypeError(f"update_price_list() got unexpected fields: {', '.join(sorted(unknown))}")
+    _refuse_unknown("update_price_list", changes, PRICE_LIST_CHANGES)
     _require(actor, Action.EDIT)
     values = _clean_price_list(changes, price_list)
-    before = audit.snapshot(price_list, PRICE_LIST_FIELDS)
-    for name, value in values.items():
-        setattr(price_list, name, value)
-    changed = audit.diff(before, audit.snapshot(price_list, PRICE_LIST_FIELDS))
-    if changed:
-        _save_price_list(actor, price_list)
-        audit.record(actor, Verb.UPDATE, price_list, changes=changed)
+    _apply(actor, price_list, values, PRICE_LIST_FIELDS, lambda: _save_price_list(actor, price_list))
     return price_list
 
 

@@ -15,8 +15,6 @@ Rules of a deal:
 - its contact person is a person linked to its client (or nobody).
 """
 
-from datetime import date
-
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
@@ -43,6 +41,7 @@ from carte.sales.models import (
     StageChange,
 )
 from carte.sales.services.lines import as_raw, clean_lines, currency_named, replace_lines, total_of
+from carte.sales.services.values import optional_date, parse_probability
 
 Action = policy.Action
 Outcome = Stage.Outcome
@@ -122,27 +121,6 @@ def _notes(value) -> str:
     return notes
 
 
-def _date(value, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise Invalid(errors={field: [_("Enter a date as YYYY-MM-DD.")]}) from None
-
-
-def _probability(value) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise Invalid(errors={"probability": [_("Enter a whole number from 0 to 100.")]}) from None
-    if not 0 <= number <= 100:
-        raise Invalid(errors={"probability": [_("Enter a whole number from 0 to 100.")]})
-    return number
-
-
 def _currency(value) -> Currency:
     if isinstance(value, Currency):
         value = value.code
@@ -218,9 +196,9 @@ def _set_fields(actor, deal: Deal, fields: dict, errors: dict) -> None:
     if "price_list" in fields:
         deal.price_list = _collect(errors, _price_list, fields["price_list"], currency)
     if "expected_close" in fields:
-        deal.expected_close = _collect(errors, _date, fields["expected_close"], "expected_close")
+        deal.expected_close = _collect(errors, optional_date, fields["expected_close"], "expected_close")
     if "probability" in fields and fields["probability"] not in (None, ""):
-        found = _collect(errors, _probability, fields["probability"])
+        found = _collect(errors, parse_probability, fields["probability"])
         deal.probability = deal.probability if found is None else found
     if "source" in fields:
         current = deal.source if deal.pk else None

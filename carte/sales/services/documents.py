@@ -7,7 +7,7 @@ set by the payment services (services.payments) as money comes in, never here.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from carte.sales.models import Deal, DocumentLine, LegalEntity, Payment, SalesDo
 from carte.sales.services import templates
 from carte.sales.services.lines import as_raw, clean_lines, replace_lines, total_of
 from carte.sales.services.numbering import next_number
+from carte.sales.services.values import optional_date
 
 Kind = SalesDocument.Kind
 Status = SalesDocument.Status
@@ -156,17 +157,6 @@ def _amounts(amounts: LineAmounts) -> dict[str, Any]:
     return {"net": amounts.net, "tax_amount": amounts.tax, "total": amounts.total}
 
 
-def _as_date(value, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise Invalid(errors={field: [_("Enter a date as YYYY-MM-DD.")]}) from None
-
-
 def _locked(document: SalesDocument) -> SalesDocument:
     return (
         SalesDocument.objects.select_for_update(of=("self",))
@@ -212,7 +202,7 @@ def update_document(
         if current.status == Status.CANCELLED:
             raise Conflict(_("A cancelled document cannot be changed."))
         if date is not UNSET:
-            new_date = _as_date(date, "date")
+            new_date = optional_date(date, "date")
             if new_date is None:
                 errors["date"] = [_("Enter the document's date.")]
             elif new_date.year != current.year:
@@ -224,7 +214,7 @@ def update_document(
                 changes["date"] = [str(current.date), str(new_date)]
                 current.date = new_date
         if due_date is not UNSET:
-            new_due = _as_date(due_date, "due_date")
+            new_due = optional_date(due_date, "due_date")
             if new_due != current.due_date:
                 changes["due_date"] = [str(current.due_date or ""), str(new_due or "")]
                 current.due_date = new_due
@@ -283,9 +273,9 @@ def _refuse_draft_only_changes(current: SalesDocument, *, date, due_date, lines)
     wanted = []
     if lines is not UNSET:
         wanted.append("lines")
-    if date is not UNSET and _as_date(date, "date") != current.date:
+    if date is not UNSET and optional_date(date, "date") != current.date:
         wanted.append("date")
-    if due_date is not UNSET and _as_date(due_date, "due_date") != current.due_date:
+    if due_date is not UNSET and optional_date(due_date, "due_date") != current.due_date:
         wanted.append("due_date")
     if wanted:
         raise Conflict(

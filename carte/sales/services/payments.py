@@ -131,6 +131,19 @@ def _settle(invoice: SalesDocument, paid: Decimal) -> None:
     invoice.save(update_fields=["paid", "status", "version", "updated_at"])
 
 
+def _settle_audited(actor, invoice: SalesDocument, *, before: Decimal, paid: Decimal) -> str:
+    """Settle the invoice at `paid` and audit its new status and paid amount; returns the status it had."""
+    was = invoice.status
+    _settle(invoice, paid)
+    record(
+        actor,
+        Verb.UPDATE,
+        invoice,
+        changes={"status": [was, invoice.status], "paid": [_amount(before, invoice), _amount(invoice.paid, invoice)]},
+    )
+    return was
+
+
 def record_payment(
     *,
     actor,
@@ -191,17 +204,7 @@ def record_payment(
         )
         payment.amount = value  # an AmountField holds a Decimal (the stubs see its integer column)
         payment.save()
-        was = current.status
-        _settle(current, received + value)
-        record(
-            actor,
-            Verb.UPDATE,
-            current,
-            changes={
-                "status": [was, current.status],
-                "paid": [_amount(received, current), _amount(current.paid, current)],
-            },
-        )
+        was = _settle_audited(actor, current, before=received, paid=received + value)
         record(
             actor,
             Verb.CREATE,
@@ -244,7 +247,6 @@ def delete_payment(*, actor, payment: Payment) -> SalesDocument:
             payment = Payment.objects.get(pk=payment.pk, invoice=current)
         except Payment.DoesNotExist:
             raise NotFound() from None
-        was = current.status
         payment_repr = _money(payment.amount, current)
         record(
             actor,
@@ -257,17 +259,7 @@ def delete_payment(*, actor, payment: Payment) -> SalesDocument:
             },
         )
         payment.delete()
-        paid_before = current.paid
-        _settle(current, _received(current))
-        record(
-            actor,
-            Verb.UPDATE,
-            current,
-            changes={
-                "status": [was, current.status],
-                "paid": [_amount(paid_before, current), _amount(current.paid, current)],
-            },
-        )
+        _settle_audited(actor, current, before=current.paid, paid=_received(current))
         record_timeline(
             client=current.client,
             kind=TIMELINE_KIND,

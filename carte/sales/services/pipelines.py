@@ -20,6 +20,7 @@ from carte.core import events, policy
 from carte.core.audit import Verb, diff, record, snapshot
 from carte.core.errors import Conflict, Invalid
 from carte.sales.models import Deal, Pipeline, Stage, StageChange
+from carte.sales.services.values import parse_probability
 
 MODULE = "sales_settings"
 NAME_LENGTH = 100
@@ -78,16 +79,6 @@ def _name(value, field: str = "name") -> str:
     if len(name) > NAME_LENGTH:
         raise Invalid(errors={field: [_("At most %(count)d characters.") % {"count": NAME_LENGTH}]})
     return name
-
-
-def _probability(value) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise Invalid(errors={"probability": [_("Enter a whole number from 0 to 100.")]}) from None
-    if not 0 <= number <= 100:
-        raise Invalid(errors={"probability": [_("Enter a whole number from 0 to 100.")]})
-    return number
 
 
 def _colour(value) -> str:
@@ -174,7 +165,7 @@ def _clean_stage(stage: dict) -> dict:
     errors: dict = {}
     cleaned = {
         "name": _collect(errors, _name, stage.get("name")),
-        "probability": _collect(errors, _probability, stage.get("probability", 0)),
+        "probability": _collect(errors, parse_probability, stage.get("probability", 0)),
         "colour": _collect(errors, _colour, stage.get("colour") or "#6b7280"),
         "outcome": _collect(errors, _outcome, stage.get("outcome") or Outcome.OPEN),
     }
@@ -334,7 +325,7 @@ def update_stage(*, actor, stage: Stage, name=None, probability=None, colour=Non
     if name is not None:
         current.name = _collect(errors, _name, name) or current.name
     if probability is not None:
-        found = _collect(errors, _probability, probability)
+        found = _collect(errors, parse_probability, probability)
         current.probability = current.probability if found is None else found
     if colour is not None:
         current.colour = _collect(errors, _colour, colour) or current.colour

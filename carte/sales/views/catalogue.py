@@ -40,7 +40,7 @@ from carte.clients.models import Client
 from carte.clients.views.lists import page_numbers
 from carte.core import policy
 from carte.core.errors import Invalid
-from carte.core.htmx import is_fragment, show_refusal
+from carte.core.htmx import is_fragment, refusal_text, save_posted, show_refusal
 from carte.core.listing import page_of
 from carte.sales.forms.catalogue import (
     UNIT_SUGGESTIONS,
@@ -131,14 +131,11 @@ def _render_product_form(request, form: ProductForm, product: Product | None, st
 def product_create(request):
     policy.require_in_module(request.user, queries.MODULE, Action.CREATE)
     form = _product_form(request, None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.create_product(actor=request.user, **_product_values(form))
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("“%(name)s” has been added to the catalogue.") % {"name": product.name})
-            return redirect("sales:product_detail", pk=product.pk)
+    saved = save_posted(request, form, lambda: services.create_product(actor=request.user, **_product_values(form)))
+    if saved:
+        product = saved.value
+        messages.success(request, _("“%(name)s” has been added to the catalogue.") % {"name": product.name})
+        return redirect("sales:product_detail", pk=product.pk)
     return _render_product_form(request, form, None, status=400 if form.errors else 200)
 
 
@@ -156,31 +153,32 @@ def product_detail(request, pk):
 def product_edit(request, pk):
     product = queries.get_product_for(request.user, pk, Action.EDIT)
     form = _product_form(request, product)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_product(actor=request.user, product=product, **_product_values(form))
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("“%(name)s” has been saved.") % {"name": product.name})
-            return redirect("sales:product_detail", pk=product.pk)
+    if save_posted(
+        request, form, lambda: services.update_product(actor=request.user, product=product, **_product_values(form))
+    ):
+        messages.success(request, _("“%(name)s” has been saved.") % {"name": product.name})
+        return redirect("sales:product_detail", pk=product.pk)
     return _render_product_form(request, form, product, status=400 if form.errors else 200)
+
+
+def _product_act(request, pk, service, done: str):
+    """Run `service(actor=, product=)` on a product (needs "edit"), back to its page with `done`."""
+    product = queries.get_product_for(request.user, pk, Action.EDIT)
+    service(actor=request.user, product=product)
+    messages.success(request, done % {"name": product.name})
+    return redirect("sales:product_detail", pk=product.pk)
 
 
 @require_POST
 def product_archive(request, pk):
-    product = queries.get_product_for(request.user, pk, Action.EDIT)
-    services.archive_product(actor=request.user, product=product)
-    messages.success(request, _("“%(name)s” is archived: new lines no longer offer it.") % {"name": product.name})
-    return redirect("sales:product_detail", pk=product.pk)
+    return _product_act(
+        request, pk, services.archive_product, _("“%(name)s” is archived: new lines no longer offer it.")
+    )
 
 
 @require_POST
 def product_unarchive(request, pk):
-    product = queries.get_product_for(request.user, pk, Action.EDIT)
-    services.unarchive_product(actor=request.user, product=product)
-    messages.success(request, _("“%(name)s” is offered on new lines again.") % {"name": product.name})
-    return redirect("sales:product_detail", pk=product.pk)
+    return _product_act(request, pk, services.unarchive_product, _("“%(name)s” is offered on new lines again."))
 
 
 @require_GET
@@ -244,30 +242,28 @@ def _render_price_list_form(request, form, price_list: PriceList | None, status:
 def price_list_create(request):
     policy.require_in_module(request.user, queries.MODULE, Action.CREATE)
     form = _price_list_form(request, None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            price_list = services.create_price_list(actor=request.user, **_price_list_values(form, None))
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("The price list “%(name)s” has been created.") % {"name": price_list.name})
-            return redirect("sales:price_list_detail", pk=price_list.pk)
+    saved = save_posted(
+        request, form, lambda: services.create_price_list(actor=request.user, **_price_list_values(form, None))
+    )
+    if saved:
+        price_list = saved.value
+        messages.success(request, _("The price list “%(name)s” has been created.") % {"name": price_list.name})
+        return redirect("sales:price_list_detail", pk=price_list.pk)
     return _render_price_list_form(request, form, None, status=400 if form.errors else 200)
 
 
 def price_list_edit(request, pk):
     price_list = queries.get_price_list_for(request.user, pk, Action.EDIT)
     form = _price_list_form(request, price_list)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_price_list(
-                actor=request.user, price_list=price_list, **_price_list_values(form, price_list)
-            )
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("The price list “%(name)s” has been saved.") % {"name": price_list.name})
-            return redirect("sales:price_list_detail", pk=price_list.pk)
+    if save_posted(
+        request,
+        form,
+        lambda: services.update_price_list(
+            actor=request.user, price_list=price_list, **_price_list_values(form, price_list)
+        ),
+    ):
+        messages.success(request, _("The price list “%(name)s” has been saved.") % {"name": price_list.name})
+        return redirect("sales:price_list_detail", pk=price_list.pk)
     return _render_price_list_form(request, form, price_list, status=400 if form.errors else 200)
 
 
@@ -275,28 +271,35 @@ def _refused_here(request, price_list: PriceList, refused: Invalid):
     """A refusal of a button on the list's page: back to the page with the reason."""
     if is_fragment(request):
         raise refused
-    reasons = [str(message) for field in refused.errors.values() for message in field]
-    messages.error(request, " ".join(reasons) or str(refused.message))
+    messages.error(request, refusal_text(refused))
+    return redirect("sales:price_list_detail", pk=price_list.pk)
+
+
+def _price_list_act(request, pk, service, done: str, *, refusable: bool = False):
+    """Run `service(actor=, price_list=)` (needs "edit"), back to the list's page with `done`.
+
+    With `refusable`, a refusal comes back to the page as a message (see _refused_here).
+    """
+    price_list = queries.get_price_list_for(request.user, pk, Action.EDIT)
+    try:
+        service(actor=request.user, price_list=price_list)
+    except Invalid as refused:
+        if not refusable:
+            raise
+        return _refused_here(request, price_list, refused)
+    messages.success(request, done % {"name": price_list.name})
     return redirect("sales:price_list_detail", pk=price_list.pk)
 
 
 @require_POST
 def price_list_archive(request, pk):
-    price_list = queries.get_price_list_for(request.user, pk, Action.EDIT)
-    try:
-        services.archive_price_list(actor=request.user, price_list=price_list)
-    except Invalid as refused:
-        return _refused_here(request, price_list, refused)
-    messages.success(request, _("The price list “%(name)s” is archived.") % {"name": price_list.name})
-    return redirect("sales:price_list_detail", pk=price_list.pk)
+    done = _("The price list “%(name)s” is archived.")
+    return _price_list_act(request, pk, services.archive_price_list, done, refusable=True)
 
 
 @require_POST
 def price_list_unarchive(request, pk):
-    price_list = queries.get_price_list_for(request.user, pk, Action.EDIT)
-    services.unarchive_price_list(actor=request.user, price_list=price_list)
-    messages.success(request, _("The price list “%(name)s” is in use again.") % {"name": price_list.name})
-    return redirect("sales:price_list_detail", pk=price_list.pk)
+    return _price_list_act(request, pk, services.unarchive_price_list, _("The price list “%(name)s” is in use again."))
 
 
 def price_list_detail(request, pk):

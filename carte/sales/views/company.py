@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carte.core import policy
 from carte.core.errors import Conflict, Invalid
-from carte.core.htmx import show_refusal
+from carte.core.htmx import refusal_text, save_posted, show_refusal
 from carte.core.listing import page_of
 from carte.core.uploads import CONTENT_TYPES, EXTENSIONS
 from carte.sales.currencies import name_of
@@ -57,7 +57,7 @@ def _act(request, act, done: str, back: str, *args):
     try:
         record = act()
     except (Conflict, Invalid) as refused:
-        messages.error(request, _messages_of(refused))
+        messages.error(request, refusal_text(refused))
     else:
         if done:
             messages.success(request, done % {"name": record})
@@ -67,11 +67,6 @@ def _act(request, act, done: str, back: str, *args):
 def shown(number) -> str:
     """A rate or percentage for reading: without trailing zeros, in the reader's format (5,5 in French)."""
     return formats.number_format(Decimal(plain(number)))
-
-
-def _messages_of(refused) -> str:
-    texts = [str(message) for messages_ in refused.errors.values() for message in messages_]
-    return " ".join(texts) or str(refused.message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,14 +85,11 @@ def entity_list(request):
 def entity_create(request):
     _require(request, Action.CREATE)
     form = LegalEntityForm(request.POST or None, initial=services.new_entity_defaults())
-    if request.method == "POST" and form.is_valid():
-        try:
-            entity = services.create_legal_entity(actor=request.user, **form.values())
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("“%(name)s” has been added.") % {"name": entity})
-            return redirect("sales:entity_edit", entity.pk)
+    saved = save_posted(request, form, lambda: services.create_legal_entity(actor=request.user, **form.values()))
+    if saved:
+        entity = saved.value
+        messages.success(request, _("“%(name)s” has been added.") % {"name": entity})
+        return redirect("sales:entity_edit", entity.pk)
     return render(request, "sales/company/entity_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -105,14 +97,11 @@ def entity_edit(request, pk):
     _require(request, Action.EDIT)
     entity = queries.get_legal_entity_for(request.user, pk)
     form = LegalEntityForm(request.POST or None, initial=LegalEntityForm.initial_for(entity), entity=entity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_legal_entity(actor=request.user, entity=entity, **form.values())
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("“%(name)s” has been saved.") % {"name": entity})
-            return redirect("sales:entity_edit", entity.pk)
+    if save_posted(
+        request, form, lambda: services.update_legal_entity(actor=request.user, entity=entity, **form.values())
+    ):
+        messages.success(request, _("“%(name)s” has been saved.") % {"name": entity})
+        return redirect("sales:entity_edit", entity.pk)
     return _entity_page(request, entity, form)
 
 
@@ -133,40 +122,28 @@ def _entity_page(request, entity, form, *, image_forms: dict | None = None, stat
     return render(request, "sales/company/entity_form.html", context, status=status or (400 if failed else 200))
 
 
-@require_POST
-def entity_archive(request, pk):
+def _entity_act(request, pk, service, done: str):
+    """Run `service(actor=, entity=)` on an entity from the list (needs "edit"), back to the list."""
     _require(request, Action.EDIT)
     entity = queries.get_legal_entity_for(request.user, pk)
-    return _act(
-        request,
-        lambda: services.archive_legal_entity(actor=request.user, entity=entity),
-        _("“%(name)s” is archived: new documents no longer offer it."),
-        "sales:entity_list",
+    return _act(request, lambda: service(actor=request.user, entity=entity), done, "sales:entity_list")
+
+
+@require_POST
+def entity_archive(request, pk):
+    return _entity_act(
+        request, pk, services.archive_legal_entity, _("“%(name)s” is archived: new documents no longer offer it.")
     )
 
 
 @require_POST
 def entity_restore(request, pk):
-    _require(request, Action.EDIT)
-    entity = queries.get_legal_entity_for(request.user, pk)
-    return _act(
-        request,
-        lambda: services.restore_legal_entity(actor=request.user, entity=entity),
-        _("“%(name)s” is offered for new documents again."),
-        "sales:entity_list",
-    )
+    return _entity_act(request, pk, services.restore_legal_entity, _("“%(name)s” is offered for new documents again."))
 
 
 @require_POST
 def entity_default(request, pk):
-    _require(request, Action.EDIT)
-    entity = queries.get_legal_entity_for(request.user, pk)
-    return _act(
-        request,
-        lambda: services.set_default_entity(actor=request.user, entity=entity),
-        _("“%(name)s” now issues documents by default."),
-        "sales:entity_list",
-    )
+    return _entity_act(request, pk, services.set_default_entity, _("“%(name)s” now issues documents by default."))
 
 
 @require_POST
@@ -199,16 +176,15 @@ def entity_image_upload(request, pk, which):
     _require(request, Action.EDIT)
     entity = queries.get_legal_entity_for(request.user, pk)
     image_form = ImageForm(request.POST, request.FILES, auto_id=f"id_{which}_%s")
-    if image_form.is_valid():
-        try:
-            services.set_entity_image(
-                actor=request.user, entity=entity, which=which, file=image_form.cleaned_data["file"]
-            )
-        except Invalid as refused:
-            show_refusal(image_form, refused)
-        else:
-            messages.success(request, _("%(image)s saved.") % {"image": IMAGE_LABELS.get(which, which)})
-            return redirect("sales:entity_edit", entity.pk)
+    if save_posted(
+        request,
+        image_form,
+        lambda: services.set_entity_image(
+            actor=request.user, entity=entity, which=which, file=image_form.cleaned_data["file"]
+        ),
+    ):
+        messages.success(request, _("%(image)s saved.") % {"image": IMAGE_LABELS.get(which, which)})
+        return redirect("sales:entity_edit", entity.pk)
     form = LegalEntityForm(initial=LegalEntityForm.initial_for(entity), entity=entity)
     return _entity_page(request, entity, form, image_forms={which: image_form}, status=400)
 
@@ -296,14 +272,9 @@ def rate_add(request, code):
     _require(request, Action.CREATE)
     currency = queries.get_currency_for(request.user, code)
     form = RateForm(request.POST)
-    if form.is_valid():
-        try:
-            money.add_rate(actor=request.user, currency=currency, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("The rate has been added."))
-            return redirect("sales:currency_rates", currency.code)
+    if save_posted(request, form, lambda: money.add_rate(actor=request.user, currency=currency, **form.cleaned_data)):
+        messages.success(request, _("The rate has been added."))
+        return redirect("sales:currency_rates", currency.code)
     return _rates_page(request, currency, form, status=400)
 
 
@@ -311,16 +282,15 @@ def rate_edit(request, pk):
     _require(request, Action.EDIT)
     rate = queries.get_rate_for(request.user, pk)
     form = RateForm(request.POST or None, initial={"date": rate.date.isoformat(), "rate": plain(rate.rate)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            money.change_rate(
-                actor=request.user, rate=rate, date=form.cleaned_data["date"], value=form.cleaned_data["rate"]
-            )
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("The rate has been saved."))
-            return redirect("sales:currency_rates", rate.currency_id)
+    if save_posted(
+        request,
+        form,
+        lambda: money.change_rate(
+            actor=request.user, rate=rate, date=form.cleaned_data["date"], value=form.cleaned_data["rate"]
+        ),
+    ):
+        messages.success(request, _("The rate has been saved."))
+        return redirect("sales:currency_rates", rate.currency_id)
     context = {"form": form, "rate": rate}
     return render(request, "sales/company/rate_form.html", context, status=400 if form.errors else 200)
 
@@ -372,14 +342,10 @@ def tax_list(request):
 
 
 def _tax_form_page(request, form, save, *, tax=None, saved: str):
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = save(form.cleaned_data)
-        except (Invalid, Conflict) as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, saved % {"name": record})
-            return redirect("sales:tax_list")
+    done = save_posted(request, form, lambda: save(form.cleaned_data), refusals=(Invalid, Conflict))
+    if done:
+        messages.success(request, saved % {"name": done.value})
+        return redirect("sales:tax_list")
     context = {"form": form, "tax": tax}
     return render(request, "sales/company/tax_form.html", context, status=400 if form.errors else 200)
 
@@ -406,28 +372,21 @@ def tax_edit(request, pk):
     )
 
 
-@require_POST
-def tax_archive(request, pk):
+def _tax_act(request, pk, service, done: str):
+    """Run `service(actor=, tax=)` on a tax from the list (needs "edit"), back to the list."""
     _require(request, Action.EDIT)
     tax = queries.get_tax_for(request.user, pk)
-    return _act(
-        request,
-        lambda: money.archive_tax(actor=request.user, tax=tax),
-        _("“%(name)s” is archived: new lines no longer offer it."),
-        "sales:tax_list",
-    )
+    return _act(request, lambda: service(actor=request.user, tax=tax), done, "sales:tax_list")
+
+
+@require_POST
+def tax_archive(request, pk):
+    return _tax_act(request, pk, money.archive_tax, _("“%(name)s” is archived: new lines no longer offer it."))
 
 
 @require_POST
 def tax_restore(request, pk):
-    _require(request, Action.EDIT)
-    tax = queries.get_tax_for(request.user, pk)
-    return _act(
-        request,
-        lambda: money.restore_tax(actor=request.user, tax=tax),
-        _("“%(name)s” is offered again."),
-        "sales:tax_list",
-    )
+    return _tax_act(request, pk, money.restore_tax, _("“%(name)s” is offered again."))
 
 
 @require_POST

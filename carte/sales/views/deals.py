@@ -21,7 +21,7 @@ from carte.clients import search
 from carte.clients.models import Client
 from carte.core import policy
 from carte.core.errors import Conflict, Invalid
-from carte.core.htmx import is_fragment, show_refusal
+from carte.core.htmx import is_fragment, save_posted, show_refusal
 from carte.core.listing import page_of
 from carte.sales.forms.deals import DealForm, MoveForm
 from carte.sales.forms.lines import read_lines
@@ -273,14 +273,11 @@ def deal_create(request):
         return _choose_client(request)
     client = client_queries.get_client_for(user, pk)
     form = _form(request, client=client)
-    if request.method == "POST" and form.is_valid():
-        try:
-            deal = services.create_deal(actor=user, client=client, **form.values())
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Deal created."))
-            return redirect("sales:deal_detail", deal.pk)
+    saved = save_posted(request, form, lambda: services.create_deal(actor=user, client=client, **form.values()))
+    if saved:
+        deal = saved.value
+        messages.success(request, _("Deal created."))
+        return redirect("sales:deal_detail", deal.pk)
     return _render_form(request, form, client=client, status=400 if form.is_bound else 200)
 
 

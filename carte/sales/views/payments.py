@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carte.clients.views.lists import page_numbers
-from carte.core.errors import Invalid
-from carte.core.htmx import is_fragment, show_refusal
+from carte.core.htmx import is_fragment, save_posted
 from carte.sales.forms.payments import PaymentFilterForm, PaymentForm
 from carte.sales.models import SalesDocument
 from carte.sales.queries import payments as queries
@@ -50,16 +49,13 @@ def _changed(response):
 def payment_create(request, pk):
     invoice = queries.invoice_for(request.user, pk)
     form = PaymentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_payment(actor=request.user, invoice=invoice, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Payment recorded."))
-            if not is_fragment(request):
-                return redirect(_document_url(invoice))
-            return _changed(_panel(request, invoice))
+    if save_posted(
+        request, form, lambda: services.record_payment(actor=request.user, invoice=invoice, **form.cleaned_data)
+    ):
+        messages.success(request, _("Payment recorded."))
+        if not is_fragment(request):
+            return redirect(_document_url(invoice))
+        return _changed(_panel(request, invoice))
     return _panel(request, invoice, form, status=422)
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from carte.core import policy
 from carte.core.errors import Conflict, DomainError, Invalid
-from carte.core.htmx import show_refusal
+from carte.core.htmx import save_posted
 from carte.sales.forms.deals import DirectionForm, PipelineForm, StageDeleteForm, StageForm
 from carte.sales.queries import pipelines as queries
 from carte.sales.services import pipelines as services
@@ -50,14 +50,11 @@ def _refused(request, error: DomainError):
 def pipeline_create(request):
     policy.require_in_module(request.user, MODULE, Action.CREATE)
     form = PipelineForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pipeline = services.create_pipeline(actor=request.user, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Pipeline %(name)s created: add its stages.") % {"name": pipeline.name})
-            return _back(f"#pipeline-{pipeline.pk}")
+    saved = save_posted(request, form, lambda: services.create_pipeline(actor=request.user, **form.cleaned_data))
+    if saved:
+        pipeline = saved.value
+        messages.success(request, _("Pipeline %(name)s created: add its stages.") % {"name": pipeline.name})
+        return _back(f"#pipeline-{pipeline.pk}")
     return render(request, "sales/pipelines/pipeline_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -66,14 +63,11 @@ def pipeline_edit(request, pk):
     pipeline = queries.get_pipeline(pk)
     initial = {"name": pipeline.name, "is_default": pipeline.is_default}
     form = PipelineForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_pipeline(actor=request.user, pipeline=pipeline, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Pipeline saved."))
-            return _back(f"#pipeline-{pipeline.pk}")
+    if save_posted(
+        request, form, lambda: services.update_pipeline(actor=request.user, pipeline=pipeline, **form.cleaned_data)
+    ):
+        messages.success(request, _("Pipeline saved."))
+        return _back(f"#pipeline-{pipeline.pk}")
     context = {"form": form, "pipeline": pipeline}
     return render(request, "sales/pipelines/pipeline_form.html", context, status=400 if form.errors else 200)
 
@@ -121,14 +115,11 @@ def stage_create(request, pk):
     policy.require_in_module(request.user, MODULE, Action.EDIT)
     pipeline = queries.get_pipeline(pk)
     form = StageForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_stage(actor=request.user, pipeline=pipeline, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Stage added."))
-            return _back(f"#pipeline-{pipeline.pk}")
+    if save_posted(
+        request, form, lambda: services.add_stage(actor=request.user, pipeline=pipeline, **form.cleaned_data)
+    ):
+        messages.success(request, _("Stage added."))
+        return _back(f"#pipeline-{pipeline.pk}")
     context = {"form": form, "pipeline": pipeline}
     return render(request, "sales/pipelines/stage_form.html", context, status=400 if form.errors else 200)
 
@@ -137,14 +128,9 @@ def stage_edit(request, pk):
     policy.require_in_module(request.user, MODULE, Action.EDIT)
     stage = queries.get_stage(pk)
     form = StageForm(request.POST if request.method == "POST" else None, initial=StageForm.initial_for(stage))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_stage(actor=request.user, stage=stage, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Stage saved."))
-            return _back(f"#pipeline-{stage.pipeline_id}")
+    if save_posted(request, form, lambda: services.update_stage(actor=request.user, stage=stage, **form.cleaned_data)):
+        messages.success(request, _("Stage saved."))
+        return _back(f"#pipeline-{stage.pipeline_id}")
     context = {"form": form, "pipeline": stage.pipeline, "stage": stage}
     return render(request, "sales/pipelines/stage_form.html", context, status=400 if form.errors else 200)
 
@@ -164,19 +150,18 @@ def stage_delete(request, pk):
     stage = queries.get_stage(pk)
     deals, history = services.stage_usage(stage)
     form = StageDeleteForm(request.POST if request.method == "POST" else None, targets=queries.merge_targets(stage))
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = services.delete_stage(actor=request.user, stage=stage, move_to=form.target())
-        except Invalid as refused:
-            show_refusal(form, refused)
+    saved = save_posted(
+        request, form, lambda: services.delete_stage(actor=request.user, stage=stage, move_to=form.target())
+    )
+    if saved:
+        moved = saved.value
+        if moved:
+            messages.success(
+                request,
+                _("Stage %(name)s deleted; %(count)d deals moved.") % {"name": stage.name, "count": moved},
+            )
         else:
-            if moved:
-                messages.success(
-                    request,
-                    _("Stage %(name)s deleted; %(count)d deals moved.") % {"name": stage.name, "count": moved},
-                )
-            else:
-                messages.success(request, _("Stage %(name)s deleted.") % {"name": stage.name})
-            return _back(f"#pipeline-{stage.pipeline_id}")
+            messages.success(request, _("Stage %(name)s deleted.") % {"name": stage.name})
+        return _back(f"#pipeline-{stage.pipeline_id}")
     context = {"form": form, "stage": stage, "deal_count": deals, "has_history": history}
     return render(request, "sales/pipelines/stage_delete.html", context, status=400 if form.errors else 200)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carte.core import policy
 from carte.core.errors import Invalid, NotFound
-from carte.core.htmx import show_refusal
+from carte.core.htmx import save_posted
 from carte.core.uploads import attachment
 from carte.sales.forms.documents import TemplateUploadForm
 from carte.sales.models import SalesDocument
@@ -38,14 +38,11 @@ def template_upload(request):
     if request.method == "GET":
         return redirect("sales:template_list")
     form = TemplateUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            template = services.upload_template(actor=request.user, **form.cleaned_data)
-        except Invalid as refused:
-            show_refusal(form, refused)
-        else:
-            messages.success(request, _("Template “%(name)s” added.") % {"name": template.name})
-            return redirect("sales:template_list")
+    saved = save_posted(request, form, lambda: services.upload_template(actor=request.user, **form.cleaned_data))
+    if saved:
+        template = saved.value
+        messages.success(request, _("Template “%(name)s” added.") % {"name": template.name})
+        return redirect("sales:template_list")
     return render(request, "sales/documents/templates.html", _list_context(request, form), status=422)
 
 

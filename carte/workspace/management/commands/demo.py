@@ -17,7 +17,7 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:
         # A property, not a lazy string: argparse needs a real str, and this runs after setup.
-        return _("Fill an empty database with a believable demo company (employees, clients, history).")
+        return _("Fill an empty database with a believable demo company (employees, clients, history, deals, invoices).")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1, help=_("same seed, same company (default 1)"))
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Demo company ready: %(employees)d employees, %(departments)d departments, %(companies)d companies, "
-                "%(persons)d contact persons, %(timeline)d timeline entries."
+                "%(persons)d contact persons, %(timeline)d timeline entries, %(deals)d deals, %(invoices)d invoices."
             )
             % counts
         )
