@@ -17,7 +17,7 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:
         # A property, not a lazy string: argparse needs a real str, and this runs after setup.
-        return _("Fill an empty database with a believable demo company (employees, clients, history, deals, invoices).")
+        return _("Fill an empty database with a believable demo company (employees, clients, deals, history).")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1, help=_("same seed, same company (default 1)"))
