@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -119,9 +120,15 @@ class Deal(models.Model):
             models.Index(fields=["stage", "expected_close", "id"], name="deal_stage_close"),
             models.Index(fields=["stage", "owner", "expected_close"], name="deal_stage_owner"),
             models.Index(fields=["stage", "currency", "amount"], name="deal_stage_totals"),
+            # The won and lost columns: the deals closed in the period, out of years of them.
+            models.Index(fields=["stage", "closed_at"], name="deal_stage_closed"),
             # The list, the client card and the workspace strip.
             models.Index(fields=["client", "-created_at"], name="deal_client"),
             models.Index(fields=["owner", "closed_at", "expected_close"], name="deal_owner_open"),
+            # The workspace strip: one person's open deals, nearest expected close first.
+            models.Index(
+                fields=["owner", "expected_close", "id"], condition=Q(closed_at=None), name="deal_owner_next"
+            ),
             models.Index(fields=["-updated_at", "-id"], name="deal_updated"),
             models.Index(fields=["expected_close", "id"], name="deal_close"),
             models.Index(fields=["closed_at"], name="deal_closed"),
