@@ -126,9 +126,7 @@ class Deal(models.Model):
             models.Index(fields=["client", "-created_at"], name="deal_client"),
             models.Index(fields=["owner", "closed_at", "expected_close"], name="deal_owner_open"),
             # The workspace strip: one person's open deals, nearest expected close first.
-            models.Index(
-                fields=["owner", "expected_close", "id"], condition=Q(closed_at=None), name="deal_owner_next"
-            ),
+            models.Index(fields=["owner", "expected_close", "id"], condition=Q(closed_at=None), name="deal_owner_next"),
             models.Index(fields=["-updated_at", "-id"], name="deal_updated"),
             models.Index(fields=["expected_close", "id"], name="deal_close"),
             models.Index(fields=["closed_at"], name="deal_closed"),
