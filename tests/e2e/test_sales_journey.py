@@ -61,6 +61,7 @@ def test_a_deal_is_sold_invoiced_printed_and_paid(live_server, page, shop):
 
     # Two product lines, priced from the default price list.
     page.get_by_role("link", name="Add lines").click()
+    page.wait_for_url(f"{live_server.url}/deals/{deal.pk}/lines/")  # loaded: htmx listens to the rows
     add_product_line(page, 0, "steam", "2")
     page.get_by_role("button", name="Add a line").click()
     add_product_line(page, 1, "install", "1")
