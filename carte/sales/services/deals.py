@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carte.clients.models import Client, Contact, ReferenceValue
 from carte.clients.services.cleaning import reference_value
@@ -548,7 +549,8 @@ def set_lines(*, actor, deal: Deal, lines: list[dict], version=None) -> Deal:
 
 
 def _lines_summary(count: int, total, deal: Deal) -> str:
-    return _("%(count)d lines, %(total)s %(currency)s") % {"count": count, "total": total, "currency": deal.currency_id}
+    summary = ngettext("%(count)d line, %(total)s %(currency)s", "%(count)d lines, %(total)s %(currency)s", count)
+    return summary % {"count": count, "total": total, "currency": deal.currency_id}
 
 
 # Deleting

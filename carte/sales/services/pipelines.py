@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carte.core import events, policy
 from carte.core.audit import Verb, diff, record, snapshot
@@ -388,7 +389,11 @@ def delete_stage(*, actor, stage: Stage, move_to: Stage | None = None) -> int:
     check_outcomes(_pipeline_outcomes(current.pipeline, without=current))
     deals, history = stage_usage(current)
     if (deals or history) and move_to is None:
-        message = _("This stage holds %(count)d deals: choose the stage to move them to.") % {"count": deals}
+        message = ngettext(
+            "This stage holds %(count)d deal: choose the stage to move it to.",
+            "This stage holds %(count)d deals: choose the stage to move them to.",
+            deals,
+        ) % {"count": deals}
         if not deals:
             message = _("Deals went through this stage: choose the stage that takes over its history.")
         raise Invalid(message, errors={"move_to": [message]})

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carte.clients.models import Client, TaxId
 from carte.core import policy
@@ -222,8 +223,11 @@ def labels_for(document: SalesDocument, company: dict, client: dict, totals: dic
         "price": _("The total price is %(total)s (%(words)s), taxes included as shown above.")
         % {"total": totals["total"], "words": words},
         "payment_title": _("3. Payment"),
-        "payment_terms": _(
-            "The Client pays each invoice within %(days)d days of its date, by bank transfer to the Supplier's account."
+        "payment_terms": ngettext(
+            "The Client pays each invoice within %(days)d day of its date, by bank transfer to the Supplier's account.",
+            "The Client pays each invoice within %(days)d days of its date, by bank transfer to the Supplier's "
+            "account.",
+            payment_days,
         )
         % {"days": payment_days},
         "term_title": _("4. Term"),

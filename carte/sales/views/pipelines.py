@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from carte.core import policy
@@ -158,7 +159,12 @@ def stage_delete(request, pk):
         if moved:
             messages.success(
                 request,
-                _("Stage %(name)s deleted; %(count)d deals moved.") % {"name": stage.name, "count": moved},
+                ngettext(
+                    "Stage %(name)s deleted; %(count)d deal moved.",
+                    "Stage %(name)s deleted; %(count)d deals moved.",
+                    moved,
+                )
+                % {"name": stage.name, "count": moved},
             )
         else:
             messages.success(request, _("Stage %(name)s deleted.") % {"name": stage.name})
