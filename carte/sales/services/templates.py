@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from carte.clients.models import Client, TaxId
 from carte.core import policy
@@ -180,21 +180,23 @@ def labels_for(document: SalesDocument, company: dict, client: dict, totals: dic
     return {
         "title": titles.get(document.kind, document.get_kind_display()),
         "number_sign": _("No."),
-        "date": _("Date"),
-        "due_date": _("Valid until") if document.kind == Kind.QUOTE else _("Due date"),
-        "reference": _("Deal"),
+        "date": pgettext("printed document", "Date"),
+        "due_date": pgettext("printed document", "Valid until")
+        if document.kind == Kind.QUOTE
+        else pgettext("printed document", "Due date"),
+        "reference": pgettext("printed document", "Deal"),
         "seller": _("Supplier"),
-        "buyer": _("Client"),
-        "contact": _("Contact"),
-        "phone": _("Phone"),
+        "buyer": pgettext("printed document", "Client"),
+        "contact": pgettext("printed document", "Contact"),
+        "phone": pgettext("printed document", "Phone"),
         "tax_number": _("Tax number"),
         "vat_number": _("VAT number"),
         "registration_number": _("Registration number"),
         "position": _("#"),
-        "description": _("Description"),
+        "description": pgettext("printed document", "Description"),
         "quantity": _("Qty"),
-        "unit": _("Unit"),
-        "unit_price": _("Unit price"),
+        "unit": pgettext("printed document", "Unit"),
+        "unit_price": pgettext("printed document", "Unit price"),
         "discount": _("Discount"),
         "tax_rate": _("VAT"),
         "net": _("Excl. tax"),
@@ -203,7 +205,7 @@ def labels_for(document: SalesDocument, company: dict, client: dict, totals: dic
         "total_tax": _("Total tax"),
         "total": _("Total due") if document.kind == Kind.INVOICE else _("Total incl. tax"),
         "in_words": _("Amount in words"),
-        "notes": _("Notes"),
+        "notes": pgettext("printed document", "Notes"),
         "payment": _("Payment details"),
         "pay_by": _("Please pay by"),
         "bank": _("Bank"),
