@@ -3,7 +3,7 @@
 A seller opens a deal on her client, adds two products from the price list, drags the deal
 across the board, issues an invoice, downloads its PDF (the client's name and the total are in
 it), records the payment, and sees on the card that the client owes nothing. Screenshots of the
-board and of the invoice's first page (pdftoppm) are kept in var/screenshots/.
+board, of the deal card and of the invoice's first page (pdftoppm) are kept in var/screenshots/.
 """
 
 import io
@@ -106,6 +106,8 @@ def test_a_deal_is_sold_invoiced_printed_and_paid(live_server, page, shop):
     page.locator("#payment-panel table").wait_for()  # the payments table appears with the first one
     invoice.refresh_from_db()
     assert invoice.status == "paid"
+    page.goto(f"{live_server.url}/deals/{deal.pk}/")
+    page.screenshot(path=str(SCREENSHOTS / "deal.png"), full_page=True)
     page.goto(f"{live_server.url}/clients/{bakery.pk}/?tab=documents")
     row = page.locator("tr", has_text=invoice.number)
     row.get_by_text("Paid").wait_for()
