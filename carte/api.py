@@ -9,6 +9,7 @@ from ninja.security import SessionAuth
 
 from carte.accounts.api import router as accounts_router
 from carte.accounts.auth import TokenAuth
+from carte.calls.api import router as calls_router
 from carte.clients.api import bulk as bulk_endpoints
 from carte.clients.api import clients as client_endpoints
 from carte.clients.api import custom_fields as custom_field_endpoints
@@ -17,6 +18,8 @@ from carte.clients.api import merge as merge_endpoints
 from carte.clients.api import references as reference_endpoints
 from carte.clients.api import segments as segment_endpoints
 from carte.core.api import install_problem_handlers
+from carte.planner.api import calendar as calendar_endpoints
+from carte.planner.api import tasks as task_endpoints
 from carte.sales.api import catalogue as catalogue_endpoints
 from carte.sales.api import company as company_endpoints
 from carte.sales.api import deals as deal_endpoints
@@ -27,8 +30,8 @@ from carte.workspace.api import router as workspace_router
 api = NinjaAPI(
     title="Carte API",
     version="1",
-    description="Employees, departments, roles, clients, deals, products, sales documents, payments and the "
-    "global search. Lists are paged "
+    description="Employees, departments, roles, clients, deals, products, sales documents, payments, tasks, "
+    "the calendar, calls, telephony webhooks, notifications and the global search. Lists are paged "
     "(`page`, `page_size`) and sorted with `ordering` (one of the keys each list names, `-` for "
     "descending). Errors are problem+json (RFC 9457).",
     urls_namespace="api",
@@ -47,4 +50,7 @@ api.add_router("/custom-fields", custom_field_endpoints.router)
 # Sales: each module names its own paths (/currencies, /products, /deals, /documents, /payments…).
 for sales_router in (company_endpoints, catalogue_endpoints, deal_endpoints, document_endpoints, payment_endpoints):
     api.add_router("/", sales_router.router)
+api.add_router("/", task_endpoints.router)
+api.add_router("/", calendar_endpoints.router)
+api.add_router("/", calls_router)
 api.add_router("/", workspace_router)

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "carte.clients",
     "carte.documents",
     "carte.sales",
+    "carte.planner",
+    "carte.calls",
     "carte.workspace",
 ]
 

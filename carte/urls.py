@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("carte.accounts.urls")),
     path("clients/", include("carte.clients.urls")),
     path("", include("carte.sales.urls")),
+    path("planner/", include("carte.planner.urls")),
+    path("calls/", include("carte.calls.urls")),
     path("api/v1/", api.urls),
 ]
 

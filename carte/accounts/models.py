@@ -91,10 +91,11 @@ class Employee(AbstractUser):
         Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
     )
     position = models.CharField(_("position"), max_length=150, blank=True)
-    phone_extension = models.CharField(_("phone extension"), max_length=20, blank=True)
+    phone_extension = models.CharField(_("phone extension"), max_length=20, blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     # Validated against TIME_ZONES by the forms; not choices, so migrations stay small.
     time_zone = models.CharField(_("time zone"), max_length=60, blank=True)
+    notify_by_email = models.BooleanField(_("also send my notifications by email"), default=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -115,3 +115,19 @@ def changes_of(entries) -> list[list[tuple[str, object, object]]]:
         names.setdefault(entry.model, set()).update(entry.changes)
     labels = {model: field_labels(model, sorted(found)) for model, found in names.items()}
     return [entry.changed_fields(labels[entry.model]) for entry in entries]
+
+
+class LiveMessage(models.Model):
+    """A live message waiting for the browsers of one employee, when Redis is not configured.
+
+    carte.core.live writes here and every web process reads what is new, so the embedded
+    setup (several web workers and the job worker, no Redis) still delivers across processes.
+    Rows are kept for minutes only.
+    """
+
+    recipient_id = models.BigIntegerField(db_index=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -30,11 +30,12 @@ class Link:
 
 @dataclass(frozen=True)
 class Figure:
-    """One line of the "my progress" panel: done out of planned (planned may be None)."""
+    """One line of the "my progress" panel: done out of planned (planned may be None), and a detail line."""
 
     label: str
     done: int
     planned: int | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ class ModelPolicy:
     module: str
     owner_path: str | None = "owner"
     department_path: str | None = "owner__department"
+    # Employees who share a record without owning it (a task's co-assignees): a many-to-many
+    # lookup from the record to them. They reach it with scope "own" like its owner.
+    sharers_path: str | None = None
 
     def within(self, user, scope: str, through: str = "") -> Q:
         """The records this user reaches with this scope, as a filter.
@@ -65,6 +68,8 @@ class ModelPolicy:
             return NOBODY
         prefix = f"{through}__" if through else ""
         own = Q(**{f"{prefix}{self.owner_path}": user.pk})
+        if self.sharers_path:
+            own |= Q(**{f"{prefix}pk__in": self._shared_with(user)})
         if scope == Scope.DEPARTMENT and user.department_id and self.department_path:
             if self.department_path == f"{self.owner_path}__department":
                 # The department's people as a subquery rather than a join on the owner: the
@@ -74,6 +79,12 @@ class ModelPolicy:
             return own | Q(**{f"{prefix}{self.department_path}": user.department_id})
         return own
 
+    def _shared_with(self, user) -> QuerySet:
+        # The ids from the many-to-many table itself: a join would repeat a record once per sharer.
+        field = _models_of[self]._meta.get_field(self.sharers_path)
+        through = field.remote_field.through
+        return through.objects.filter(**{field.m2m_reverse_field_name(): user.pk}).values(field.m2m_field_name())
+
     def holds(self, user, scope: str, record) -> bool:
         """The same test as `within`, for one record in memory (saved or not)."""
         if scope == Scope.ALL:
@@ -81,6 +92,8 @@ class ModelPolicy:
         if scope == Scope.NONE or self.owner_path is None:
             return False
         if _follow(record, self.owner_path) == user.pk:
+            return True
+        if self.sharers_path and record.pk and getattr(record, self.sharers_path).filter(pk=user.pk).exists():
             return True
         return bool(
             scope == Scope.DEPARTMENT
@@ -108,9 +121,13 @@ def _follow(record, path: str):
 _policies: dict[type, ModelPolicy] = {}
 
 
+_models_of: dict[ModelPolicy, type] = {}  # the model each policy was registered for
+
+
 def register(model: type, policy: ModelPolicy) -> None:
     """Called by each app's permissions module when the app is ready."""
     _policies[model] = policy
+    _models_of[policy] = model
 
 
 def policy_for(model: type[models.Model]) -> ModelPolicy:

@@ -26,6 +26,7 @@ from carte.sales.models import (
     SalesDocument,
     Stage,
     StageChange,
+    Target,
     Tax,
 )
 
@@ -69,6 +70,8 @@ policy.register_module(
 policy.register(Deal, policy.ModelPolicy("deals"))
 for part in (DealLine, StageChange):
     policy.register(part, policy.ModelPolicy("deals", "deal__owner", "deal__owner__department"))
+# A target follows the employee it is for; setting one takes "edit" on deals with department scope.
+policy.register(Target, policy.ModelPolicy("deals", "employee", "employee__department"))
 policy.register(SalesDocument, policy.ModelPolicy("sales_documents"))
 policy.register(DocumentLine, policy.ModelPolicy("sales_documents", "document__owner", "document__owner__department"))
 policy.register(Payment, policy.ModelPolicy("payments", "invoice__owner", "invoice__owner__department"))

@@ -6,6 +6,7 @@ from carte.sales.models.deals import Deal, DealLine, Pipeline, Stage, StageChang
 from carte.sales.models.documents import DocumentLine, NumberSequence, SalesDocument
 from carte.sales.models.lines import PricedLine
 from carte.sales.models.payments import Payment
+from carte.sales.models.targets import Target
 
 __all__ = [
     "ClientPriceList",
@@ -25,5 +26,6 @@ __all__ = [
     "SalesDocument",
     "Stage",
     "StageChange",
+    "Target",
     "Tax",
 ]

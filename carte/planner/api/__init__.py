@@ -1,0 +1,1 @@
+"""The planner API: tasks and the calendar."""

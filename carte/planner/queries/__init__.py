@@ -1,0 +1,1 @@
+"""Reads of the planner, scoped to the user."""

@@ -1,0 +1,1 @@
+"""Every write of the planner: one function per use case."""
