@@ -46,6 +46,7 @@ def test_a_stale_group_shows_what_the_card_says_now(live_server, page):
     problems = log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/clients/{bakery.pk}/")
     page.locator("#section-contact").get_by_role("link", name="Edit").click()
+    page.locator("#section-contact input[name=website]").wait_for()  # the form holds the old version
     client_services.update_client(actor=mia, client=bakery, version=bakery.version, website="mia.example")
     page.locator("#section-contact input[name=website]").fill("alice.example")
     page.locator("#section-contact").get_by_role("button", name="Save").click()
