@@ -131,3 +131,6 @@ class LiveMessage(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.recipient_id}: {self.payload}"
