@@ -25,6 +25,7 @@ from carte.sales.api import company as company_endpoints
 from carte.sales.api import deals as deal_endpoints
 from carte.sales.api import documents as document_endpoints
 from carte.sales.api import payments as payment_endpoints
+from carte.sales.api import targets as target_endpoints
 from carte.workspace.api import router as workspace_router
 
 api = NinjaAPI(
@@ -48,7 +49,14 @@ api.add_router("/clients", merge_endpoints.router)
 api.add_router("/reference-lists", reference_endpoints.router)
 api.add_router("/custom-fields", custom_field_endpoints.router)
 # Sales: each module names its own paths (/currencies, /products, /deals, /documents, /payments…).
-for sales_router in (company_endpoints, catalogue_endpoints, deal_endpoints, document_endpoints, payment_endpoints):
+for sales_router in (
+    company_endpoints,
+    catalogue_endpoints,
+    deal_endpoints,
+    document_endpoints,
+    payment_endpoints,
+    target_endpoints,
+):
     api.add_router("/", sales_router.router)
 api.add_router("/", task_endpoints.router)
 api.add_router("/", calendar_endpoints.router)

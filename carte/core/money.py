@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,6 +38,12 @@ def units(digits: int) -> Decimal:
 def rounded(amount: Decimal, digits: int) -> Decimal:
     """Round half up to `digits` decimals, as invoices and tax returns do."""
     return amount.quantize(units(digits), rounding=ROUND_HALF_UP)
+
+
+def shown(amount: Decimal, digits: int = 2, code: str = "") -> str:
+    """An amount as the reader writes it, with its currency: "1,250.00 EUR" (or "1 250,00 EUR")."""
+    text = formats.number_format(Decimal(amount), decimal_pos=digits, use_l10n=True, force_grouping=True)
+    return f"{text}\u00a0{code}" if code else text
 
 
 def decimals_of(amount: Decimal) -> int:

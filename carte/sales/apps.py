@@ -19,6 +19,7 @@ class SalesConfig(AppConfig):
         self._register_deals()
         self._register_documents()
         self._register_payments()
+        self._register_targets()
 
     def _register_company(self):
         """Settings: legal entities, currencies and rates, taxes."""
@@ -62,7 +63,6 @@ class SalesConfig(AppConfig):
             Link("pipelines", _("Pipelines"), "sales:pipeline_list", "sales_settings", order=43)
         )
         navigation.add_strip(StripSource("deals", _("My open deals"), deal_queries.my_open_deals, order=10))
-        navigation.add_progress(deal_queries.won_this_month)
         navigation.add_search(deal_queries.search_hits)
         card.register_tab(
             "deals",
@@ -111,6 +111,15 @@ class SalesConfig(AppConfig):
         )
         card.register_fact("owes", _("Owes"), value=payments.owes_text, order=10, module="payments")
         card.register_timeline_kind("payment", _("Payment"))
+
+    def _register_targets(self):
+        """Monthly targets: the settings page where managers set them, the "my progress" figure."""
+        from carte.core import navigation
+        from carte.core.navigation import Link
+        from carte.sales.queries.targets import monthly_progress
+
+        navigation.add_settings_page(Link("targets", _("Sales targets"), "sales:target_list", "deals", order=46))
+        navigation.add_progress(monthly_progress)
 
 
 def _seed(sender, **kwargs):

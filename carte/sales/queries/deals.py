@@ -26,7 +26,7 @@ from carte.core import policy
 from carte.core.errors import Invalid, NotFound
 from carte.core.listing import ordered
 from carte.core.money import AmountField
-from carte.core.navigation import Figure, SearchHit
+from carte.core.navigation import SearchHit
 from carte.sales.models import Currency, Deal, DealLine, Pipeline, PriceList, Stage, StageChange, Tax
 from carte.sales.queries.pipelines import board_order
 
@@ -429,15 +429,6 @@ def my_open_deals(user) -> list[SearchHit]:
         )
         for deal in deals
     ]
-
-
-def won_this_month(user) -> list[Figure]:
-    """The "my progress" figure: deals the user won since the first of the month."""
-    if not _may_read(user):
-        return []
-    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    won = Deal.objects.filter(owner=user, closed_at__gte=start, stage__outcome=Outcome.WON).count()
-    return [Figure(_("Deals won this month"), won)]
 
 
 def search_hits(user, text: str, limit: int = 10) -> list[SearchHit]:

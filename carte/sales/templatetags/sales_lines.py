@@ -4,10 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from carte.core.money import shown
 from carte.sales.forms.lines import Editor, editor_rows
 
 register = template.Library()
@@ -27,10 +27,7 @@ def money(amount, currency=None) -> str:
     """
     if amount is None or amount == "":
         return ""
-    digits = getattr(currency, "digits", 2)
-    code = getattr(currency, "code", currency or "")
-    shown = formats.number_format(Decimal(amount), decimal_pos=digits, use_l10n=True, force_grouping=True)
-    return f"{shown}\u00a0{code}" if code else shown
+    return shown(Decimal(amount), getattr(currency, "digits", 2), getattr(currency, "code", currency or ""))
 
 
 @register.filter

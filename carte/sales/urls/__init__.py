@@ -1,6 +1,6 @@
 """The sales screens, one module per part: settings, catalogue, deals, documents, payments."""
 
-from carte.sales.urls import catalogue, company, deals, documents, payments
+from carte.sales.urls import catalogue, company, deals, documents, payments, targets
 
 app_name = "sales"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     *deals.urlpatterns,
     *documents.urlpatterns,
     *payments.urlpatterns,
+    *targets.urlpatterns,
 ]
