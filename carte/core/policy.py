@@ -10,6 +10,7 @@ and each app registers a `ModelPolicy` saying how its records relate to an owner
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -69,7 +70,7 @@ class ModelPolicy:
         prefix = f"{through}__" if through else ""
         own = Q(**{f"{prefix}{self.owner_path}": user.pk})
         if self.sharers_path:
-            own |= Q(**{f"{prefix}pk__in": self._shared_with(user)})
+            own |= Q(**{f"{prefix}pk__in": self._shared_with(user, self.sharers_path)})
         if scope == Scope.DEPARTMENT and user.department_id and self.department_path:
             if self.department_path == f"{self.owner_path}__department":
                 # The department's people as a subquery rather than a join on the owner: the
@@ -79,11 +80,14 @@ class ModelPolicy:
             return own | Q(**{f"{prefix}{self.department_path}": user.department_id})
         return own
 
-    def _shared_with(self, user) -> QuerySet:
+    def _shared_with(self, user, path: str) -> QuerySet:
         # The ids from the many-to-many table itself: a join would repeat a record once per sharer.
-        field = _models_of[self]._meta.get_field(self.sharers_path)
-        through = field.remote_field.through
-        return through.objects.filter(**{field.m2m_reverse_field_name(): user.pk}).values(field.m2m_field_name())
+        field = _models_of[self]._meta.get_field(path)
+        assert isinstance(field, models.ManyToManyField), "sharers are reached through a many-to-many field"
+        through = cast(type[models.Model], field.remote_field.through)
+        return through._default_manager.filter(**{field.m2m_reverse_field_name(): user.pk}).values(
+            field.m2m_field_name()
+        )
 
     def holds(self, user, scope: str, record) -> bool:
         """The same test as `within`, for one record in memory (saved or not)."""
@@ -121,10 +125,10 @@ def _follow(record, path: str):
 _policies: dict[type, ModelPolicy] = {}
 
 
-_models_of: dict[ModelPolicy, type] = {}  # the model each policy was registered for
+_models_of: dict[ModelPolicy, type[models.Model]] = {}  # the model each policy was registered for
 
 
-def register(model: type, policy: ModelPolicy) -> None:
+def register(model: type[models.Model], policy: ModelPolicy) -> None:
     """Called by each app's permissions module when the app is ready."""
     _policies[model] = policy
     _models_of[policy] = model

@@ -73,11 +73,25 @@ def parse(text: str, start: datetime, zone: ZoneInfo) -> rrule:
     return rule
 
 
+def _rule_of(task) -> rrule:
+    """The series' rule, counted from its current occurrence when that gives the same dates.
+
+    dateutil walks a rule from its start, so a daily series two years old would walk 700 days
+    to find tomorrow. Without COUNT, the occurrences after the current one are the same whether
+    the rule starts at the series' start or at that occurrence (which has the start's weekday,
+    day of month and time); with COUNT they are not, but COUNT bounds the walk (at most 1000).
+    """
+    start = task.series_start or task.due_at
+    if "COUNT=" not in task.rrule.upper() and task.due_at > start:
+        start = task.due_at
+    return parse(task.rrule, start, zone_of(task.assignee))
+
+
 def occurrences(task, start: datetime, end: datetime) -> list[datetime]:
     """The times of a task's open occurrences in [start, end): the current one and later ones of a series."""
     if not task.rrule:
         return [task.due_at] if start <= task.due_at < end else []
-    rule = parse(task.rrule, task.series_start or task.due_at, zone_of(task.assignee))
+    rule = _rule_of(task)
     skipped = set(task.skipped or ())
     found = []
     for moment in rule.xafter(max(start, task.due_at), inc=True):
@@ -91,7 +105,11 @@ def occurrences(task, start: datetime, end: datetime) -> list[datetime]:
 
 def next_occurrence(task, after: datetime) -> datetime | None:
     """The first occurrence of a series strictly after `after` that is not skipped; None when the series has ended."""
-    rule = parse(task.rrule, task.series_start or task.due_at, zone_of(task.assignee))
+    rule = (
+        _rule_of(task)
+        if after >= task.due_at
+        else parse(task.rrule, task.series_start or task.due_at, zone_of(task.assignee))
+    )
     skipped = set(task.skipped or ())
     for moment in rule.xafter(after, inc=False):
         moment = moment.astimezone(UTC)
