@@ -1,7 +1,8 @@
 """The `carte` command: Django's management commands plus serve, worker, init and check.
 
-    carte serve [--host H] [--port P] [--workers N]   web server (uvicorn) and job worker together
+    carte serve [--host H] [--port P] [--workers N]   web server (uvicorn), job worker and AMI listener together
     carte worker                                      the background job worker (Huey) alone
+    carte ami                                         the Asterisk (AMI) listener alone
     carte init                                        migrate, collect static files, first admin, demo data
     carte check                                       configuration and database, one line per problem
     carte demo --seed N                               a believable demo company
@@ -59,12 +60,13 @@ def _one_line(exc: Exception) -> str | None:
 
 
 def serve(args: list[str]) -> int:
-    """Run the web server and, beside it, one job worker; stopping one stops both."""
+    """Run the web server and, beside it, one job worker and the AMI listener; stopping the server stops them."""
     parser = argparse.ArgumentParser(prog="carte serve")
     parser.add_argument("--host", default=os.environ.get("CARTE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CARTE_PORT", "8000")))
     parser.add_argument("--workers", type=int, default=1, help="web worker processes")
     parser.add_argument("--no-jobs", action="store_true", help="do not start the job worker")
+    parser.add_argument("--no-ami", action="store_true", help="do not start the Asterisk (AMI) listener")
     options = parser.parse_args(args)
 
     import uvicorn
@@ -73,6 +75,8 @@ def serve(args: list[str]) -> int:
     worker = None
     if not options.no_jobs:
         worker = subprocess.Popen([sys.executable, "-m", "carte.cli", "worker"])
+    # The Asterisk (AMI) listener idles without AMI connections and picks up new ones by itself.
+    phones = None if options.no_ami else subprocess.Popen([sys.executable, "-m", "carte.cli", "ami"])
     print(f"Carte is serving on http://{options.host}:{options.port}/", flush=True)
     try:
         uvicorn.run(
@@ -82,11 +86,14 @@ def serve(args: list[str]) -> int:
             workers=options.workers,
             log_level="warning",
             proxy_headers=settings.BEHIND_PROXY,
+            # Live streams stay open: on stop, give them a moment, then close them (browsers reconnect).
+            timeout_graceful_shutdown=5,
         )
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
+        for process in (worker, phones):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
     return 0
 
 

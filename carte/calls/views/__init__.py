@@ -1,0 +1,1 @@
+"""The call log's screens (calls) and the telephony settings (telephony)."""
