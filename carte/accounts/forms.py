@@ -87,6 +87,7 @@ class ProfileForm(forms.Form):
     phone_extension = _field("phone_extension")
     language = _field("language")
     time_zone = _time_zone_field()
+    notify_by_email = _field("notify_by_email")
 
 
 class TokenForm(forms.Form):
@@ -114,6 +115,7 @@ class EmployeeForm(ProfileForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        del self.fields["notify_by_email"]  # each employee's own choice, in My profile
         if not services.may_set_department_and_activity(actor):
             del self.fields["department"]
         if not services.may_set_role(actor):

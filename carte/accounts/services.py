@@ -130,7 +130,16 @@ def set_password(*, actor: Employee | None, employee: Employee, password: str) -
     audit.record(actor or employee, Verb.UPDATE, employee, changes={"password": ["…", "…"]})
 
 
-PROFILE_FIELDS = ["first_name", "last_name", "email", "position", "phone_extension", "language", "time_zone"]
+PROFILE_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "position",
+    "phone_extension",
+    "language",
+    "time_zone",
+    "notify_by_email",
+]
 # What an administrator edits; the active flag has its own use cases (deactivate / reactivate).
 EDITABLE_FIELDS = ["username", *PROFILE_FIELDS, "department", "role"]
 EMPLOYEE_FIELDS = [*EDITABLE_FIELDS, "is_active"]
@@ -156,7 +165,8 @@ def _validate_employee(employee: Employee, password: str | None = None) -> None:
 
 @transaction.atomic
 def update_profile(*, actor: Employee, **values) -> Employee:
-    """An employee edits their own name, email, position, extension, language and time zone.
+    """An employee edits their own name, email, position, extension, language, time zone and
+    whether their notifications also come by email.
 
     Nothing else: role, department, username and the active flag are for administrators.
     """

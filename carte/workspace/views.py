@@ -50,6 +50,15 @@ def settings_index(request):
 
 
 @require_GET
+def progress(request):
+    """The "My progress" figures: the panel loads them after the page; without JavaScript, a page of their own."""
+    template = "workspace/progress.html#figures" if is_fragment(request) else "workspace/progress.html"
+    response = render(request, template)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
 def search(request):
     text = request.GET.get("q", "").strip()
     # The search box asks for the dropdown only, a few hits per module; the page shows more.

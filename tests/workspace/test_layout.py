@@ -25,8 +25,8 @@ def test_the_home_page_renders_for_every_persona_with_bounded_queries(
 ):
     browser = login(people[persona])
 
-    # session, employee, rights, recent clients, timeline, the clients' progress figures,
-    # the open-deals strip and the deals won this month
+    # session, employee, rights, recent clients, timeline, the open-deals and today's-tasks strips
+    # (the progress panel and the notification bell load after the page)
     with django_assert_max_num_queries(10):
         response = browser.get(HOME)
 
@@ -124,7 +124,9 @@ def test_the_user_menu_links_to_profile_password_and_logs_out_by_post(alice, log
 def test_the_progress_panel_shows_figures_as_progress_bars(registries, alice, login):
     registries.add_progress(lambda user: [Figure("Calls today", 3, 8), Figure("Deals won", 2)])
 
-    response = login(alice).get(HOME)
+    browser = login(alice)
+    assert reverse("workspace:progress") in browser.get(HOME).content.decode(), "the panel loads its figures"
+    response = browser.get(reverse("workspace:progress"), headers={"HX-Request": "true"})
     page = page_of(response)
 
     assert "Calls today" in response.content.decode()
@@ -161,3 +163,15 @@ def test_messages_show_in_the_notification_bar_with_a_dismiss_button(alice, logi
     assert bar["aria-live"] == "polite"
     assert [div for div in page.all("div") if div.get("class") == "message message-success"]
     assert [button for button in page.all("button") if "data-dismiss" in button]
+
+
+@pytest.mark.parametrize("persona", ["ada", "mia", "alice", "rita"])
+def test_the_progress_figures_cost_a_bounded_number_of_queries(persona, people, login, django_assert_max_num_queries):
+    browser = login(people[persona])
+
+    with django_assert_max_num_queries(12):
+        response = browser.get(reverse("workspace:progress"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "<html" not in response.content.decode(), "htmx gets the figures alone"
+    assert browser.get(reverse("workspace:progress")).templates[0].name == "workspace/progress.html"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from carte.clients.models import Client, TimelineEntry
 from carte.clients.services.cleaning import at_most, max_length
-from carte.core import policy
+from carte.core import events, policy
 from carte.core.audit import Verb, record
 from carte.core.errors import Invalid
 
@@ -43,4 +43,5 @@ def add_note(*, actor, client: Client, text: str) -> TimelineEntry:
         raise Invalid(errors={"text": [at_most(SUMMARY_LENGTH)]})
     entry = record_timeline(client=client, kind="note", summary=text, actor=actor)
     record(actor, Verb.CREATE, entry, changes={"client": [None, str(client)], "note": [None, text]})
+    events.emit("note.added", actor=actor, entry_id=entry.pk, client_id=client.pk, text=text)
     return entry

@@ -239,6 +239,9 @@ def _client_form(request, client: Client | None = None, section: Section | None 
         initial = ClientForm.initial_from(client)
     else:
         initial = {"owner": request.user.pk, "status": DEFAULT_STATUS, "kind": request.GET.get("kind") or "company"}
+        # The incoming-call pop-up and the call log open "new client" with the caller's number (and name).
+        if name := request.GET.get("name", "").strip()[:200]:
+            initial["name"] = name
     form = ClientForm(
         data,
         initial=initial,
@@ -251,7 +254,11 @@ def _client_form(request, client: Client | None = None, section: Section | None 
     )
     if client is not None:
         form.fields["version"].required = True
-    return form, list_formsets(section.lists if section else CARD_LISTS, data, client)
+    formsets = list_formsets(section.lists if section else CARD_LISTS, data, client)
+    phone = request.GET.get("phone", "").strip()[:50] if client is None and data is None else ""
+    if phone and "phones" in formsets:
+        formsets["phones"].initial = [{"kind": "work", "number": phone}]
+    return form, formsets
 
 
 def _is_valid(form, formsets: dict) -> bool:

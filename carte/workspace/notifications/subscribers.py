@@ -1,0 +1,262 @@
+"""The other domains' events, turned into notifications and live messages (subscribed in WorkspaceConfig.ready).
+
+Events carry ids only (contracts of issue 5); each handler reads what it needs by id, makes
+the texts in the recipient's language and time zone, and stays short. Handlers run after the
+emitting transaction committed; one failing is logged and the others still run.
+"""
+
+import re
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from carte.calls.models import Call
+from carte.clients.models import Client
+from carte.core import events, live, policy
+from carte.planner.models import Task
+from carte.sales.models import Deal, Stage
+from carte.workspace.models import Notification
+from carte.workspace.notifications.services import in_language_of, make_notification
+
+Kind = Notification.Kind
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+MENTION_LIMIT = 20  # names looked up in one note
+EXCERPT_LENGTH = 200
+
+
+def url_of(name: str, *args) -> str:
+    """The path of a page, or "" when the module showing it is not installed."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _employees(ids) -> list:
+    return list(get_user_model().objects.filter(pk__in=[int(pk) for pk in ids or ()], is_active=True))
+
+
+def _when(moment: datetime | None) -> str:
+    """A time in the active zone and language (callers are inside in_language_of)."""
+    if moment is None:
+        return ""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _actor_name(event: events.Event) -> str:
+    return str(event.actor) if getattr(event.actor, "pk", None) else _("Carte")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------------------------
+
+
+def _task(task_id):
+    return Task.objects.select_related("author").filter(pk=task_id).first()
+
+
+def task_assigned(event: events.Event) -> None:
+    task = _task(event.data.get("task_id"))
+    if task is None:
+        return
+    link = url_of("planner:task_detail", task.pk)
+    for recipient in _employees(event.data.get("recipient_ids")):
+        with in_language_of(recipient):
+            body = _("%(kind)s due %(when)s, from %(who)s") % {
+                "kind": task.get_kind_display(),
+                "when": _when(task.due_at),
+                "who": task.author or _actor_name(event),
+            }
+            title = _("Assigned to you: %(title)s") % {"title": task.title}
+        make_notification(recipient=recipient, kind=Kind.ASSIGNED, title=title, body=body, link=link)
+
+
+def task_reminder(event: events.Event) -> None:
+    task = _task(event.data.get("task_id"))
+    if task is None:
+        return
+    occurrence = parse_datetime(str(event.data.get("occurrence") or "")) or task.due_at
+    minutes = max(0, round((occurrence - timezone.now()).total_seconds() / 60))
+    link = url_of("planner:task_detail", task.pk)
+    for recipient in _employees(event.data.get("recipient_ids")):
+        with in_language_of(recipient):
+            title = _("Reminder: %(title)s") % {"title": task.title}
+            if minutes:
+                body = ngettext("Due %(when)s, in %(count)d minute", "Due %(when)s, in %(count)d minutes", minutes) % {
+                    "when": _when(occurrence),
+                    "count": minutes,
+                }
+            else:
+                body = _("Due now (%(when)s)") % {"when": _when(occurrence)}
+        make_notification(recipient=recipient, kind=Kind.REMINDER, title=title, body=body, link=link)
+
+
+def task_overdue(event: events.Event) -> None:
+    task = _task(event.data.get("task_id"))
+    if task is None:
+        return
+    link = url_of("planner:task_detail", task.pk)
+    for recipient in _employees(event.data.get("recipient_ids")):
+        with in_language_of(recipient):
+            title = _("Overdue: %(title)s") % {"title": task.title}
+            body = _("It was due %(when)s.") % {"when": _when(task.due_at)}
+        make_notification(recipient=recipient, kind=Kind.OVERDUE, title=title, body=body, link=link)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notes: @mentions
+# ---------------------------------------------------------------------------------------------
+
+
+def mentioned_in(text: str) -> list[str]:
+    """The usernames a note mentions ("@bob", "@Alice."), lower case, in order, each once."""
+    names: list[str] = []
+    for found in MENTION.findall(text or ""):
+        name = found.rstrip(".").lower()
+        if name and name not in names:
+            names.append(name)
+    return names[:MENTION_LIMIT]
+
+
+def note_added(event: events.Event) -> None:
+    """Active employees mentioned by @username who may see the client; never the author."""
+    names = mentioned_in(event.data.get("text", ""))
+    client = Client.objects.filter(pk=event.data.get("client_id")).first()
+    if not names or client is None:
+        return
+    author_id = getattr(event.actor, "pk", None)
+    wanted = Q()
+    for name in names:
+        wanted |= Q(username__iexact=name)
+    candidates = get_user_model().objects.filter(wanted, is_active=True).exclude(pk=author_id)
+    excerpt = Truncator(" ".join(event.data.get("text", "").split())).chars(EXCERPT_LENGTH)
+    link = url_of("clients:card", client.pk)
+    for recipient in candidates:
+        if not policy.can(recipient, policy.Action.VIEW, client):
+            continue
+        with in_language_of(recipient):
+            title = _("%(who)s mentioned you on %(client)s") % {"who": _actor_name(event), "client": client.name}
+        make_notification(recipient=recipient, kind=Kind.MENTION, title=title, body=excerpt, link=link)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calls: the pop-up and the missed call
+# ---------------------------------------------------------------------------------------------
+
+
+def _call(call_id):
+    return Call.objects.select_related("client", "employee").filter(pk=call_id).first()
+
+
+def _caller(call) -> str:
+    if call.client_id:
+        return call.client.name
+    return call.number or call.from_number or _("an unknown number")
+
+
+def _call_link(call) -> str:
+    return url_of("calls:call_detail", call.pk) or (url_of("clients:card", call.client_id) if call.client_id else "")
+
+
+def call_ringing(event: events.Event) -> None:
+    """The employee at the extension: a notification and the pop-up with the caller's card."""
+    call = _call(event.data.get("call_id"))
+    if call is None or call.employee_id is None or not call.employee.is_active:
+        return
+    recipient = call.employee
+    with in_language_of(recipient):
+        caller = _caller(call)
+        title = _("Incoming call from %(caller)s") % {"caller": caller}
+        body = call.number if call.client_id and call.number else ""
+    _notification, new = make_notification(
+        recipient=recipient, kind=Kind.INCOMING_CALL, title=title, body=body, link=_call_link(call)
+    )
+    if new:
+        live.publish(
+            recipient.pk,
+            {
+                "type": "call",
+                "state": "ringing",
+                "call_id": call.pk,
+                "title": caller,
+                "popup_url": url_of("calls:popup", call.pk),
+            },
+        )
+
+
+def call_answered(event: events.Event) -> None:
+    """The pop-up stays open while the employee talks; it says the call is answered."""
+    if event.data.get("employee_id"):
+        live.publish(event.data["employee_id"], {"type": "call", "state": "answered", "call_id": event.data["call_id"]})
+
+
+def call_ended(event: events.Event) -> None:
+    """The pop-up closes after a moment."""
+    if event.data.get("employee_id"):
+        live.publish(event.data["employee_id"], {"type": "call", "state": "ended", "call_id": event.data["call_id"]})
+
+
+def call_missed(event: events.Event) -> None:
+    """The employee at the extension (else the callback task's assignee) hears of it, with the callback task."""
+    call = _call(event.data.get("call_id"))
+    if call is None:
+        return
+    task = _task(event.data.get("task_id")) if event.data.get("task_id") else None
+    recipient = call.employee if call.employee_id else (task.assignee if task is not None else None)
+    if recipient is None or not recipient.is_active:
+        return
+    live.publish(recipient.pk, {"type": "call", "state": "ended", "call_id": call.pk})
+    with in_language_of(recipient):
+        title = _("Missed call from %(caller)s") % {"caller": _caller(call)}
+        body = _("At %(when)s. A task to call back is in your planner.") if task else _("At %(when)s.")
+        body = body % {"when": _when(call.started_at)}
+    link = url_of("planner:task_detail", task.pk) if task is not None else _call_link(call)
+    make_notification(recipient=recipient, kind=Kind.MISSED_CALL, title=title, body=body, link=link)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deals
+# ---------------------------------------------------------------------------------------------
+
+
+def deal_stage_changed(event: events.Event) -> None:
+    """The deal's owner hears when someone else moved their deal."""
+    owner_id = event.data.get("owner_id")
+    if not owner_id or owner_id == getattr(event.actor, "pk", None):
+        return
+    deal = Deal.objects.select_related("owner").filter(pk=event.data.get("deal_id")).first()
+    stage = Stage.objects.filter(pk=event.data.get("to_stage_id")).first()
+    if deal is None or stage is None or not deal.owner.is_active:
+        return
+    with in_language_of(deal.owner):
+        title = _("Your deal “%(deal)s” moved to %(stage)s") % {"deal": deal.title, "stage": stage.name}
+        body = _("By %(who)s.") % {"who": _actor_name(event)}
+    make_notification(
+        recipient=deal.owner, kind=Kind.DEAL_STAGE, title=title, body=body, link=url_of("sales:deal_detail", deal.pk)
+    )
+
+
+HANDLERS = {
+    "task.assigned": task_assigned,
+    "task.reminder": task_reminder,
+    "task.overdue": task_overdue,
+    "note.added": note_added,
+    "call.ringing": call_ringing,
+    "call.answered": call_answered,
+    "call.ended": call_ended,
+    "call.missed": call_missed,
+    "deal.stage_changed": deal_stage_changed,
+}
+
+
+def subscribe_all() -> None:
+    for name, handler in HANDLERS.items():
+        events.subscribe(name, handler)
