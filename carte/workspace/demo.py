@@ -6,14 +6,17 @@ and notes), then the sales side (carte/workspace/demo_sales.py): one legal entit
 products and services in the "Retail" price list, 150 deals (100 open, 30 won, 20 lost)
 with about 330 lines and 400 stage changes, 15 invoices with their lines and about 15
 payments, and the some 450 timeline entries the sales services would have written for
-them. All in one transaction, with bulk inserts: about 6,500 rows in about a second.
+them; then the planner and the phone (carte/workspace/demo_planner.py): this month's sales
+targets, 300 tasks with four recurring series, and a call behind each "call" activity plus
+this morning's calls of every seller. All in one transaction, with bulk inserts: about 7,500
+rows in about a second and a half.
 
 Deterministic: every random choice comes from one `random.Random(seed)` and one Faker
 instance seeded with the same number, and every time is counted back from the `now`
 the caller passes. Same seed, language and `now` → same names, phones, emails,
-timestamps, deals, amounts and invoice numbers (the sales are drawn after the clients,
-so adding them left the clients as they were). The `demo` command passes today at
-00:00 UTC, so two runs on the same day give the same company.
+timestamps, deals, amounts and invoice numbers (the sales are drawn after the clients and
+the planner after the sales, so adding them left the clients and deals as they were). The
+`demo` command passes today at 00:00 UTC, so two runs on the same day give the same company.
 
 Department names, positions, contact roles, notes, products, deal titles and timeline
 summaries go through gettext inside `translation.override(language)`: they are written in
@@ -45,6 +48,7 @@ from carte.clients.models import Client, Contact, Email, Phone, ReferenceValue, 
 from carte.core import audit
 from carte.core.errors import Conflict
 from carte.core.phones import digits_of, to_e164
+from carte.workspace.demo_planner import CallActivity, DemoPlanner
 from carte.workspace.demo_sales import DemoSales, moment_between
 
 COMPANIES = 300
@@ -174,11 +178,12 @@ COMPANY_NOTES = [
 
 CREATED_SUMMARY = gettext_lazy("Card created")  # the msgid clients.services writes
 ACTIVITY_WEIGHTS_BY_KIND = {"call": 35, "email": 30, "meeting": 20, "note": 15}
+NO_ANSWER = gettext_lazy("Call with %(person)s: no answer, left a message.")  # an outgoing call not answered
 SUMMARIES = {
     "call": [
         gettext_lazy("Call with %(person)s: they asked for a quote."),
         gettext_lazy("Call with %(person)s: the order will be confirmed next week."),
-        gettext_lazy("Call with %(person)s: no answer, left a message."),
+        NO_ANSWER,
         gettext_lazy("Call with %(person)s about delivery dates."),
         gettext_lazy("Call with %(person)s: not interested for now, call back in three months."),
     ],
@@ -229,18 +234,23 @@ def build_demo_company(*, seed: int, language: str, now: datetime) -> dict:
         maker.activities(companies)
         sales = maker.sales()
         sales.plan(companies)
-        _save(maker, departments, employees, companies + persons, sales)
+        planner = maker.planner(employees, companies, sales)
+        planner.plan()
+        _save(maker, departments, employees, companies + persons, sales, planner)
         audit.record(None, audit.Verb.CREATE, label=_("Demo company (seed %(seed)s)") % {"seed": seed})
     return {
         "employees": len(employees),
         "departments": len(departments),
         "companies": len(companies),
         "persons": len(persons),
-        "timeline": len(maker.timeline) + len(sales.timeline),
+        "timeline": len(maker.timeline) + len(sales.timeline) + len(planner.timeline),
         "products": len(sales.products),
         "deals": len(sales.deals),
         "invoices": len(sales.invoices),
         "payments": sum(len(invoice.payments) for invoice in sales.invoices),
+        "tasks": len(planner.tasks),
+        "calls": len(planner.calls),
+        "targets": len(planner.targets),
     }
 
 
@@ -263,7 +273,12 @@ def _owners(employees: list[Employee]) -> list[tuple[Employee, int]]:
 
 
 def _save(
-    maker: "_Maker", departments: dict, employees: list[Employee], clients: list[Client], sales: DemoSales
+    maker: "_Maker",
+    departments: dict,
+    employees: list[Employee],
+    clients: list[Client],
+    sales: DemoSales,
+    planner: DemoPlanner,
 ) -> None:
     """Insert everything in bulk, parents first: bulk_create gives each record its id, and
     Django copies it into the children's foreign keys when they are inserted."""
@@ -277,7 +292,10 @@ def _save(
     for model, records in ((Contact, maker.contacts), (Phone, maker.phones), (Email, maker.emails)):
         model.objects.bulk_create(records, batch_size=BATCH_SIZE)
     sales.save(since=maker.now - HISTORY)  # its timeline entries link to the deals and invoices it saves
-    timeline = sorted(maker.timeline + sales.timeline, key=lambda entry: entry.at)  # ids grow with time
+    planner.save()  # links the call entries to their calls
+    timeline = sorted(
+        maker.timeline + sales.timeline + planner.timeline, key=lambda entry: entry.at
+    )  # ids grow with time
     TimelineEntry.objects.bulk_create(timeline, batch_size=BATCH_SIZE)
     search.refresh(clients)  # bulk_create went around the services, which keep the search documents
 
@@ -315,6 +333,7 @@ class _Maker:
     emails: list[Email] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    calls: list[CallActivity] = field(default_factory=list)  # the "call" entries, made real calls by the planner
     # id(company) → its contact persons; the clients have no primary key yet.
     contacts_of: dict[int, list[Client]] = field(default_factory=dict)
     references: dict[str, dict[str, ReferenceValue]] = field(default_factory=dict)  # list → key → value
@@ -524,6 +543,22 @@ class _Maker:
             contacts_of=self.contacts_of,
         )
 
+    # --- planner and calls --------------------------------------------------------
+
+    def planner(self, employees: list[Employee], companies: list[Client], sales: DemoSales) -> DemoPlanner:
+        """Tasks, calls and targets, drawn from the same generator once the clients and deals are made."""
+        return DemoPlanner(
+            rng=self.rng,
+            now=self.now,
+            zone=self.zone,
+            domain=self.home_domain,
+            employees=employees,
+            companies=companies,
+            phones=self.phones,
+            deals=sales.deals,
+            calls_made=self.calls,
+        )
+
     # --- timeline -----------------------------------------------------------------
 
     def activities(self, companies: list[Client]) -> None:
@@ -535,8 +570,10 @@ class _Maker:
             contacts = self.contacts_of.get(id(company), [])
             person = self.rng.choice(contacts) if contacts else company
             at = self.moment_after(max(company.created_at, person.created_at))
-            summary = str(self.rng.choice(SUMMARIES[kind])) % {"person": person.name}
-            self.timeline.append(
-                TimelineEntry(client=company, at=at, kind=kind, summary=summary[:500], actor=company.owner)
-            )
+            template = self.rng.choice(SUMMARIES[kind])
+            summary = str(template) % {"person": person.name}
+            entry = TimelineEntry(client=company, at=at, kind=kind, summary=summary[:500], actor=company.owner)
+            self.timeline.append(entry)
+            if kind == "call":
+                self.calls.append(CallActivity(entry, reached=template is not NO_ANSWER))
             company.updated_at = max(company.updated_at, at)

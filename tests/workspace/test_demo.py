@@ -19,10 +19,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from carte.accounts.models import Department, Employee
+from carte.calls.models import Call, Connection
 from carte.clients.models import Client, Contact, Email, Phone, ReferenceValue, TimelineEntry
 from carte.core import policy
 from carte.core.money import price_line
 from carte.core.phones import digits_of
+from carte.planner import recurrence
+from carte.planner.models import Task
 from carte.sales.models import (
     Currency,
     Deal,
@@ -38,6 +41,7 @@ from carte.sales.models import (
     SalesDocument,
     Stage,
     StageChange,
+    Target,
 )
 from carte.sales.services.patterns import format_number
 from carte.sales.testing import legal_entity
@@ -55,6 +59,8 @@ EXPECTED = {
     "products": 25,
     "deals": 150,
     "invoices": 15,
+    "tasks": 300,
+    "targets": 7,
 }
 Outcome, Status = Stage.Outcome, SalesDocument.Status
 LINE_FIELDS = ["product__sku", "description", "quantity", "unit", "unit_price", "discount", "tax_id", "tax_rate"]
@@ -99,6 +105,7 @@ def snapshot() -> dict:
             TimelineEntry.objects.values_list("client__name", "at", "kind", "summary", "actor__username")
         ),
         **sales_snapshot(),
+        **planner_snapshot(),
     }
 
 
@@ -136,9 +143,38 @@ def sales_snapshot() -> dict:
     }
 
 
+def planner_snapshot() -> dict:
+    return {
+        "targets": rows(Target.objects, "employee__username", "month", "deals", "amount", "set_by__username"),
+        "tasks": rows(
+            Task.objects,
+            *("kind", "title", "description", "client__name", "deal__title", "assignee__username", "author__username"),
+            *("due_at", "all_day", "duration", "priority", "reminders", "rrule", "series_start", "skipped"),
+            *("series__title", "status", "result", "done_at", "overdue_at", "next_reminder_at", "created_at"),
+            *("updated_at", "co_assignees__username"),
+        ),
+        "calls": rows(
+            Call.objects,
+            *("connection__key", "external_id", "direction", "from_number", "to_number", "number", "client__name"),
+            *("employee__username", "extension", "started_at", "answered_at", "ended_at", "duration", "status"),
+            *("hangup_cause", "recording_url", "result", "callback_task__title", "callback_task__due_at"),
+            *("logged_at", "updated_at"),
+        ),
+    }
+
+
 def wipe() -> None:
     """Remove the demo data so that a build can run again (rolled back with the test)."""
-    for model in (Payment, SalesDocument, Deal, LegalEntity, PriceList, Product):  # they protect clients and owners
+    for model in (
+        Call,
+        Task,
+        Payment,
+        SalesDocument,
+        Deal,
+        LegalEntity,
+        PriceList,
+        Product,
+    ):  # they protect clients and owners
         model.objects.all().delete()
     Client.objects.all().delete()
     Employee.objects.all().delete()
@@ -156,12 +192,14 @@ def test_demo_company_has_the_promised_size(demo):
     counts = dict(demo["counts"])
     assert counts.pop("timeline") == TimelineEntry.objects.count()
     assert counts.pop("payments") == Payment.objects.count()
+    assert counts.pop("calls") == Call.objects.count()
     assert counts == EXPECTED
     assert Employee.objects.count() == 10
     assert Department.objects.count() == 3
     assert Client.objects.companies().count() == 300
     assert Client.objects.persons().count() == 600
-    assert TimelineEntry.objects.exclude(kind__in=["deal", "document", "payment"]).count() == 1000
+    calls_today = TimelineEntry.objects.filter(kind="call", at__gt=NOW).count()  # added by the planner's demo
+    assert TimelineEntry.objects.exclude(kind__in=["deal", "document", "payment"]).count() == 1000 + calls_today
     assert Product.objects.count() == Price.objects.count() == 25
     assert Deal.objects.count() == 150
     assert SalesDocument.objects.filter(kind=SalesDocument.Kind.INVOICE).count() == SalesDocument.objects.count() == 15
@@ -175,8 +213,9 @@ def test_same_seed_gives_the_same_company(demo):
 @pytest.mark.django_db
 def test_another_seed_gives_another_company(demo):
     other = rebuild(SEED + 1)
-    for part in ("employees", "clients", "phones", "emails"):
-        assert len(set(other[part]) & set(demo["snapshot"][part])) < len(other[part]) / 10, part
+    for part in ("employees", "clients", "phones", "emails", "calls", "tasks"):
+        same = {repr(row) for row in other[part]} & {repr(row) for row in demo["snapshot"][part]}
+        assert len(same) < len(other[part]) / 10, part
 
 
 @pytest.mark.django_db
@@ -224,7 +263,9 @@ def test_timeline_lies_in_the_two_years_before_now_and_is_signed_by_the_owner(de
     entries = TimelineEntry.objects.select_related("client")
     kinds = {"created", "note", "call", "email", "meeting", "deal", "document", "payment"}
     assert {entry.kind for entry in entries} == kinds
-    assert all(NOW - timedelta(days=731) < entry.at < NOW for entry in entries)
+    # Today's calls are this morning, after NOW (today at 00:00 UTC), so that "Calls today" has figures.
+    assert all(NOW - timedelta(days=731) < entry.at < NOW + timedelta(days=1) for entry in entries)
+    assert all(entry.at < NOW for entry in entries if entry.kind != "call")
     assert all(entry.actor_id == entry.client.owner_id for entry in entries)
 
 
@@ -474,3 +515,150 @@ def test_the_demo_keeps_to_itself_beside_an_admins_company_and_catalogue(demo):
     assert not PriceList.objects.exclude(pk=own_list.pk).get().is_default
     assert Product.objects.filter(sku="HW-1001").count() == 1
     assert Product.objects.filter(sku="").count() == 1  # the demo's laptop, without the SKU already taken
+
+
+# The planner, the calls and the targets
+
+
+def sellers() -> list[Employee]:
+    """Who owns clients and makes calls: the sales people and the manager."""
+    return list(Employee.objects.filter(role__key__in=["sales", "manager"]).order_by("username"))
+
+
+def local_day(moment: datetime, employee: Employee):
+    return moment.astimezone(recurrence.zone_of(employee)).date()
+
+
+@pytest.mark.django_db
+def test_each_seller_has_this_months_target_set_by_a_manager(demo):
+    targets = list(Target.objects.select_related("employee__role", "set_by__role"))
+    assert {target.employee for target in targets} == set(sales_people())
+    for target in targets:
+        assert target.month == TODAY.replace(day=1)
+        assert 2 <= target.deals <= 5 and target.amount > 0 and target.amount % 1000 == 0
+        assert target.set_by.role.key == "manager"
+
+
+@pytest.mark.django_db
+def test_tasks_keep_the_columns_the_planner_derives(demo):
+    from carte.planner.services.reminders import next_reminder_at  # the planner's own rule
+
+    tasks = list(Task.objects.select_related("assignee"))
+    assert len(tasks) == 300
+    for task in tasks:
+        zone = recurrence.zone_of(task.assignee)
+        assert task.overdue_at == recurrence.overdue_at(task.due_at, task.all_day, zone)
+        if task.status == Task.Status.OPEN:
+            assert task.next_reminder_at == next_reminder_at(task, NOW), task
+        else:
+            assert task.next_reminder_at is None
+        assert (task.done_at is not None) == (task.status == Task.Status.DONE)
+        assert bool(task.result) == (task.status == Task.Status.DONE)
+        if task.status == Task.Status.OPEN and task.overdue_at < NOW:
+            assert task.overdue_notified_at >= task.overdue_at  # the scheduler would have said so already
+        assert task.created_at <= task.updated_at
+    future = [task for task in tasks if task.due_at > NOW and task.status == Task.Status.OPEN]
+    assert any(task.reminders == [15] for task in future) and any(task.reminders == [60, 15] for task in future)
+    assert all(task.next_reminder_at for task in future if task.reminders)
+
+
+@pytest.mark.django_db
+def test_tasks_lie_in_office_hours_within_a_month_of_today(demo):
+    plain = Task.objects.filter(series__isnull=True, rrule="").exclude(author=None).select_related("assignee")
+    for task in plain:
+        local = task.due_at.astimezone(recurrence.zone_of(task.assignee))
+        assert abs((local.date() - TODAY).days) <= 31
+        assert (local.hour, local.minute) == (0, 0) if task.all_day else 9 <= local.hour <= 17
+    assert {task.kind for task in plain} == set(Task.Kind.values)
+    assert plain.filter(all_day=True).exists()
+    assert Task.objects.filter(co_assignees__isnull=False, series__isnull=True, rrule="").exists()
+    past = plain.filter(due_at__lt=NOW, created_at__lt=NOW)
+    done = past.filter(status=Task.Status.DONE).count()
+    assert 0.5 * past.count() < done < 0.7 * past.count()
+    assert Task.objects.overdue(NOW).count() >= 10
+    with_client = Task.objects.filter(client__isnull=False).select_related("client", "assignee", "deal")
+    assert all(task.client.owner_id == task.assignee_id for task in with_client)
+    assert all(task.deal.client_id == task.client_id for task in with_client if task.deal_id)
+    assert with_client.filter(deal__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_series_read_back_and_their_done_copies_are_past_occurrences(demo):
+    series = list(Task.objects.exclude(rrule="").select_related("assignee"))
+    assert 3 <= len(series) <= 5
+    for task in series:
+        zone = recurrence.zone_of(task.assignee)
+        rule = recurrence.parse(task.rrule, task.series_start, zone)
+        copies = list(task.done_occurrences.all())
+        past = [moment.astimezone(UTC) for moment in rule.between(task.series_start, NOW, inc=True)]
+        skipped = [datetime.fromisoformat(moment) for moment in task.skipped]
+        assert sorted(copy.due_at for copy in copies) == [moment for moment in past if moment not in skipped]
+        assert all(copy.status == Task.Status.DONE and copy.title == task.title for copy in copies)
+        assert task.status == Task.Status.OPEN and task.due_at == rule.after(NOW).astimezone(UTC)
+    meeting = Task.objects.get(
+        rrule=recurrence.rule_text(
+            recurrence.Repeat("WEEKLY", weekdays=("MO",)), recurrence.zone_of(series[0].assignee)
+        )
+    )
+    local = meeting.due_at.astimezone(recurrence.zone_of(meeting.assignee))
+    assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
+    assert meeting.co_assignees.count() >= 3 and meeting.skipped
+    assert Task.objects.filter(rrule="FREQ=MONTHLY").exists()
+
+
+@pytest.mark.django_db
+def test_every_employee_has_tasks_today_and_every_seller_calls(demo):
+    for employee in Employee.objects.all():
+        today = [task for task in employee.tasks.all() if local_day(task.due_at, employee) == TODAY]
+        assert 2 <= len(today) <= 5, employee
+    for seller in sellers():
+        calls = [call for call in seller.calls.all() if local_day(call.started_at, seller) == TODAY]
+        assert 2 <= len(calls) <= 5, seller
+        assert Counter(call.status for call in calls)[Call.Status.ANSWERED] >= 1
+
+
+@pytest.mark.django_db
+def test_every_call_is_with_its_client_on_one_of_its_numbers_at_the_employees_extension(demo):
+    numbers = defaultdict(set)
+    for client, e164, digits in Phone.objects.exclude(kind=Phone.Kind.FAX).values_list("client", "e164", "digits"):
+        numbers[client].add(e164 or digits)
+    calls = list(Call.objects.select_related("employee", "client", "callback_task"))
+    assert len(calls) > 200
+    for call in calls:
+        assert call.number in numbers[call.client_id]
+        assert call.employee.phone_extension == call.extension and call.client.owner_id == call.employee_id
+        ours, theirs = (
+            (call.to_number, call.from_number) if call.direction == "in" else (call.from_number, call.to_number)
+        )
+        assert (ours, theirs) == (call.extension, call.number)
+        assert call.started_at <= call.ended_at == call.logged_at == call.updated_at
+        answered = call.status == Call.Status.ANSWERED
+        assert (call.answered_at is not None) == answered and (call.duration > 0) == answered
+        assert call.callback_task is not None if call.direction == "in" and not answered else call.callback_task is None
+        if call.callback_task:
+            assert call.callback_task.client_id == call.client_id
+            assert call.callback_task.assignee_id == call.employee_id and call.callback_task.kind == Task.Kind.CALL
+    statuses = Counter(call.status for call in calls)
+    assert (
+        statuses[Call.Status.ANSWERED] > len(calls) / 2 and statuses[Call.Status.MISSED] and statuses[Call.Status.BUSY]
+    )
+
+
+@pytest.mark.django_db
+def test_each_call_entry_of_the_timeline_links_to_its_call(demo):
+    calls = {reverse("calls:call_detail", args=[call.pk]): call for call in Call.objects.all()}
+    entries = list(TimelineEntry.objects.filter(kind="call"))
+    assert len(entries) == len(calls)
+    for entry in entries:
+        call = calls[entry.link]
+        assert (call.client_id, call.started_at, call.employee_id) == (entry.client_id, entry.at, entry.actor_id)
+
+
+@pytest.mark.django_db
+def test_only_a_few_calls_came_through_the_demo_phone_system_which_cannot_be_used(demo):
+    pbx = Connection.objects.get()
+    assert not pbx.active and pbx.secret == "" and pbx.ami_password == ""
+    through = Call.objects.filter(connection=pbx)
+    assert 0 < through.count() < Call.objects.count() / 5
+    assert not through.filter(external_id="").exists()
+    assert not Call.objects.filter(connection=None).exclude(external_id="").exists()
