@@ -10,8 +10,8 @@ from django.utils import timezone
 from carte.core.errors import Invalid, NotAllowed
 from carte.sales.models import Rate, Stage, Target
 from carte.sales.queries.targets import monthly_progress, target_rows, won_in_month
-from carte.sales.services.targets import set_target
 from carte.sales.services.deals import create_deal
+from carte.sales.services.targets import set_target
 
 pytestmark = pytest.mark.django_db
 THIS_MONTH = timezone.localdate().replace(day=1)
