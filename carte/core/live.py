@@ -366,8 +366,11 @@ class Hub:
             source.stopping.set()
             source.join(timeout=5)
 
-    def listening(self) -> int:
+    def listening(self, recipient_id: int | None = None) -> int:
+        """How many listeners this process has (for one employee, or for all)."""
         with self.lock:
+            if recipient_id is not None:
+                return len(self.listeners.get(recipient_id, ()))
             return sum(len(found) for found in self.listeners.values())
 
 

@@ -440,7 +440,7 @@ def test_the_workspace_shows_my_open_deals_progress_and_finds_deals(browser, ali
     user = browser(alice)
     html = user.get("/").content.decode()
     assert "My open deals" in html and "Ovens for the bakery" in html
-    assert "Deals won this month" in html
+    assert "Deals won this month" in user.get("/progress/", headers={"HX-Request": "true"}).content.decode()
     found = user.get("/search/?q=ovens").content.decode()
     assert f"/deals/{deal.pk}/" in found
 

@@ -70,7 +70,6 @@ def test_a_visitor_who_is_not_logged_in_is_sent_to_the_login_page(client):
 @pytest.mark.django_db(transaction=True)
 def test_under_wsgi_a_message_arrives_on_the_open_stream(client, alice):
     client.force_login(alice)
-    listening = live.hub().listening()  # streams of other tests' browsers may still be open
     response = client.get(URL)
     chunks = iter(response.streaming_content)
     try:
@@ -81,7 +80,7 @@ def test_under_wsgi_a_message_arrives_on_the_open_stream(client, alice):
         assert message == f'id: {pk}\ndata: {{"type":"notification","title":"Hello"}}\n\n'.encode()
     finally:
         response.close()
-    assert live.hub().listening() == listening
+    assert live.hub().listening(alice.pk) == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,11 +88,10 @@ def test_under_wsgi_a_quiet_stream_pings_and_ends_after_its_lifetime(client, ali
     monkeypatch.setattr(notification_views, "PING_EVERY", 0.1)
     monkeypatch.setattr(notification_views, "STREAM_LIFETIME", 0.35)
     client.force_login(alice)
-    listening = live.hub().listening()
     chunks = list(client.get(URL).streaming_content)
     assert chunks[0] == b"retry: 3000\n\n"
-    assert set(chunks[1:]) == {b": ping\n\n"} and 2 <= len(chunks[1:]) <= 4
-    assert live.hub().listening() == listening
+    assert set(chunks[1:]) == {b": ping\n\n"} and len(chunks[1:]) >= 1  # ~3 on a quiet machine
+    assert live.hub().listening(alice.pk) == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -129,7 +127,6 @@ def test_under_asgi_a_quiet_stream_pings(alice, monkeypatch):
         response = await client.get(URL)
         return [chunk async for chunk in response.streaming_content]
 
-    listening = live.hub().listening()
     chunks = run_in_a_loop_of_its_own(scenario())
     assert chunks[0] == b"retry: 3000\n\n" and set(chunks[1:]) == {b": ping\n\n"}
-    assert live.hub().listening() == listening
+    assert live.hub().listening(alice.pk) == 0
