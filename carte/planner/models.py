@@ -1,5 +1,7 @@
 """Tasks, calls to make, meetings and emails to send: the planner's one record, with its calendar feed."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carte.clients.models import Client
+from carte.planner.recurrence import zone_of
 from carte.sales.models import Deal
 
 
@@ -109,6 +112,11 @@ class Task(models.Model):
     @property
     def is_recurring(self) -> bool:
         return bool(self.rrule)
+
+    @property
+    def day(self) -> date:
+        """The task's date where its assignee is: the day an all-day task is about, wherever one reads it."""
+        return self.due_at.astimezone(zone_of(self.assignee)).date()
 
     @property
     def is_overdue(self) -> bool:

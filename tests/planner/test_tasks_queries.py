@@ -1,6 +1,7 @@
 """Reading tasks: who sees what, the list's filters, a series as people read it."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,8 +15,10 @@ from carte.planner.queries.tasks import (
     series_text,
     tasks_for,
     tasks_visible_to,
+    when_text,
 )
 from carte.planner.recurrence import Repeat
+from carte.planner.services import create_task
 from tests.planner.conftest import plan
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +64,12 @@ def test_a_series_reads_as_words(alice):
     )
     assert repeat_of(task) == Repeat("WEEKLY", 2, ("MO", "WE"), date(2030, 6, 30), None)
     assert series_text(task).startswith("Repeats every 2 weeks on Mon, Wed until")
+
+
+def test_an_all_day_task_shows_its_assignees_date_to_a_reader_elsewhere(alice):
+    alice.time_zone = "Europe/Paris"
+    alice.save(update_fields=["time_zone"])
+    task = create_task(actor=alice, title="Trade fair", due_at=date(2026, 12, 1), all_day=True)
+    assert task.due_at == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert when_text(task, ZoneInfo("America/New_York")) == when_text(task, ZoneInfo("Europe/Paris"))
+    assert task.day == date(2026, 12, 1)

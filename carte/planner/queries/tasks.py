@@ -257,11 +257,11 @@ def _may_read(user) -> bool:
 
 
 def when_text(task: Task, zone: ZoneInfo) -> str:
-    """ "Today 14:30", "2026-11-30 09:00" or "2026-11-30" (all day), in the reader's zone."""
+    """ "2026-11-30 09:00" in the reader's zone, or "2026-11-30" for an all-day task."""
+    if task.all_day:  # the assignee's date: an all-day task is about a day, not an instant
+        return formats.date_format(task.day, "SHORT_DATE_FORMAT")
     local = task.due_at.astimezone(zone)
     shown = formats.date_format(local.date(), "SHORT_DATE_FORMAT")
-    if task.all_day:
-        return shown
     return f"{shown} {formats.time_format(local.time(), 'TIME_FORMAT')}"
 
 
