@@ -95,9 +95,10 @@ def test_a_missed_call_creates_one_callback_task_for_the_employee(connection, ex
         "Call back Bakery Dupont",
         extensions["alice"],
         caller,
-        [0],
+        [],  # the "missed call" notification stands for its reminder
     )
     assert emitted.count("call.missed") == 1 and emitted.count("call.ended") == 1
+    assert "task.assigned" not in emitted, "Carte's own task is announced as a missed call, not an assignment"
     assert TimelineEntry.objects.filter(kind="call").get().summary == "Missed call"
 
 

@@ -236,7 +236,8 @@ def create_task(
     record(actor, Verb.CREATE, task, changes=diff({}, snapshot(task, AUDITED)))
     _timeline(task, _("Task planned: %(title)s, %(when)s") % {"title": task.title, "when": _when(task)}, actor)
     recipients = _recipients(task, co, actor)
-    if recipients:
+    # A task Carte plans itself (a missed call's callback) is announced by what made it.
+    if recipients and actor is not None:
         events.emit("task.assigned", actor=actor, task_id=task.pk, recipient_ids=recipients)
     return task
 
