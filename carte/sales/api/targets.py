@@ -8,7 +8,6 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from carte.core.money import rounded
@@ -58,7 +57,7 @@ def _out(row: queries.TargetRow, month: date) -> TargetOut:
 @router.get("/targets", response=list[TargetOut], summary="The month's targets of the employees you may see")
 def list_targets(request: HttpRequest, month: date | None = None):
     """Each employee whose deals you may see: their target for the month (default: this one) and what they won."""
-    month = (month or timezone.localdate()).replace(day=1)
+    month = (month or queries.this_month()).replace(day=1)
     return [_out(row, month) for row in queries.target_rows(request.user, month)]
 
 

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -45,9 +47,18 @@ class TargetRow:
         return min(100, round(100 * self.won.deals / self.target.deals))
 
 
+def company_zone() -> ZoneInfo:
+    """Months of targets are the company's (CARTE_TIME_ZONE), whoever looks: everyone counts the same deals."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def this_month() -> date:
+    return timezone.localdate(timezone=company_zone()).replace(day=1)
+
+
 def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The first and the last instant of a month, in the installation's time zone."""
-    start = datetime.combine(month.replace(day=1), time(0), tzinfo=timezone.get_current_timezone())
+    """The first instant of a month and of the next one, in the company's time zone."""
+    start = datetime.combine(month.replace(day=1), time(0), tzinfo=company_zone())
     following = (start + timedelta(days=32)).replace(day=1)
     return start, following
 
@@ -64,7 +75,7 @@ def won_in_month(owner_ids: list[int], month: date) -> dict[int, Won]:
         .annotate(count=Count("id"), total=Sum("amount", output_field=AmountField()))
     )
     base = base_currency()
-    day = min(timezone.localdate(), (end - timedelta(days=1)).date())
+    day = min(timezone.localdate(timezone=company_zone()), (end - timedelta(days=1)).date())
     rates: dict[str, Decimal | None] = {}
     found: dict[int, Won] = {}
     for group in groups:
@@ -106,7 +117,7 @@ def monthly_progress(user) -> list[Figure]:
     """The "my progress" figure: deals won this month against the user's target, the amount beside it."""
     if user is None or not user.is_authenticated or policy.scope(user, "deals", Action.VIEW) == Scope.NONE:
         return []
-    month = timezone.localdate().replace(day=1)
+    month = this_month()
     won = won_in_month([user.pk], month).get(user.pk, Won())
     target = Target.objects.filter(employee=user, month=month).first()
     detail = ""
