@@ -293,7 +293,8 @@ def test_demo_command_fills_an_empty_database_and_says_so(language):
     call_command("demo", seed=1, language=language, stdout=out)
     assert out.getvalue().strip() == (
         "Demo company ready: 10 employees, 3 departments, 300 companies, 600 contact persons, "
-        f"{TimelineEntry.objects.count()} timeline entries, 150 deals, {SalesDocument.objects.count()} invoices."
+        f"{TimelineEntry.objects.count()} timeline entries, 150 deals, {SalesDocument.objects.count()} invoices, "
+        f"{Task.objects.count()} tasks, {Call.objects.count()} calls."
     )
     assert not Phone.objects.filter(e164="").exists()
     entity = LegalEntity.objects.get()

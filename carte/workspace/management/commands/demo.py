@@ -46,7 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Demo company ready: %(employees)d employees, %(departments)d departments, %(companies)d companies, "
-                "%(persons)d contact persons, %(timeline)d timeline entries, %(deals)d deals, %(invoices)d invoices."
+                "%(persons)d contact persons, %(timeline)d timeline entries, %(deals)d deals, %(invoices)d invoices, "
+                "%(tasks)d tasks, %(calls)d calls."
             )
             % counts
         )
