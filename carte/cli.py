@@ -72,11 +72,9 @@ def serve(args: list[str]) -> int:
     import uvicorn
     from django.conf import settings
 
-    worker = None
-    if not options.no_jobs:
-        worker = subprocess.Popen([sys.executable, "-m", "carte.cli", "worker"])
+    worker = None if options.no_jobs else _companion("worker")
     # The Asterisk (AMI) listener idles without AMI connections and picks up new ones by itself.
-    phones = None if options.no_ami else subprocess.Popen([sys.executable, "-m", "carte.cli", "ami"])
+    phones = None if options.no_ami else _companion("ami")
     print(f"Carte is serving on http://{options.host}:{options.port}/", flush=True)
     try:
         uvicorn.run(
@@ -95,6 +93,23 @@ def serve(args: list[str]) -> int:
                 process.terminate()
                 process.wait(timeout=10)
     return 0
+
+
+def _companion(command: str) -> subprocess.Popen:
+    """`carte <command>` beside the server; on Linux it is stopped when the server dies, even killed outright."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "carte.cli", command],
+        # Set in the child before it runs Carte (no thread has started in this process yet).
+        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
+    )
+
+
+def _stop_with_parent() -> None:
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def worker(args: list[str]) -> int:

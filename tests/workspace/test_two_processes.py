@@ -71,7 +71,18 @@ def servers(environment):
     for _ in range(2):
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "carte.cli", "serve", "--no-jobs", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "carte.cli",
+                "serve",
+                "--no-jobs",
+                "--no-ami",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env=environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
