@@ -36,7 +36,14 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--rebuild", action="store_true", help="build the data set again even if it is up to date")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario (default: 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests first (default: 20)")
-    parser.add_argument("--scenario", action="append", help="run only this scenario (repeatable), e.g. card, api-list")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        help="run only this scenario or check (repeatable), e.g. card, week-calendar, webhook-ingestion",
+    )
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="web processes of the server the phone checks start (default: 1)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one database in this process
     return parser
 

@@ -34,7 +34,7 @@ from faker import Faker
 from bench import bulk
 
 # Bump when the generated data changes: existing data sets are then rebuilt.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 MARKER_TABLE = "bench_dataset"
 
@@ -42,7 +42,8 @@ MARKER_TABLE = "bench_dataset"
 @dataclass(frozen=True)
 class Size:
     """How much data: the *medium* set is 100,000 companies, 200,000 persons, 2,000,000 timeline entries,
-    300,000 deals with 1,000,000 lines, 10,000 of them open on the board."""
+    300,000 deals with 1,000,000 lines, 10,000 of them open on the board, 20,000 tasks and a
+    department's week of 500."""
 
     name: str
     companies: int
@@ -51,6 +52,8 @@ class Size:
     deals: int = 0
     deal_lines: int = 0
     board_deals: int = 0
+    tasks: int = 0  # planner tasks over two years, for everyone
+    week_tasks: int = 0  # occurrences in the first department's sample week (the week calendar)
 
     @property
     def clients(self) -> int:
@@ -58,9 +61,27 @@ class Size:
 
 
 SIZES = {
-    "tiny": Size("tiny", companies=8, persons=12, timeline=300, deals=60, deal_lines=200, board_deals=20),
+    "tiny": Size(
+        "tiny",
+        companies=8,
+        persons=12,
+        timeline=300,
+        deals=60,
+        deal_lines=200,
+        board_deals=20,
+        tasks=200,
+        week_tasks=120,
+    ),
     "small": Size(
-        "small", companies=10_000, persons=20_000, timeline=200_000, deals=30_000, deal_lines=100_000, board_deals=1_000
+        "small",
+        companies=10_000,
+        persons=20_000,
+        timeline=200_000,
+        deals=30_000,
+        deal_lines=100_000,
+        board_deals=1_000,
+        tasks=2_000,
+        week_tasks=500,
     ),
     "medium": Size(
         "medium",
@@ -70,6 +91,8 @@ SIZES = {
         deals=300_000,
         deal_lines=1_000_000,
         board_deals=10_000,
+        tasks=20_000,
+        week_tasks=500,
     ),
 }
 

@@ -14,7 +14,7 @@ import psycopg
 from django.core.management import call_command
 from django.db import connection, connections
 
-from bench import checks, generate, report, runner, sample, scenarios
+from bench import checks, generate, phones, report, runner, sample, scenarios
 from bench.databases import Database
 
 
@@ -75,8 +75,9 @@ def run(database: Database, options) -> dict:
     load_before = os.getloadavg()
     if load_before[0] > (os.cpu_count() or 1):
         _say(f"  note: the machine is busy (load average {load_before[0]:.1f}): the times will be too high")
+    wanted_scenarios, wanted_checks = split_names(options.scenario)
     results = []
-    for scenario in scenarios.selected(options.scenario):
+    for scenario in wanted_scenarios:
         result = runner.measure(
             scenario,
             drawn,
@@ -88,8 +89,12 @@ def run(database: Database, options) -> dict:
         flag = "" if result.met is not False else "  MISSED"
         _say(f"  {scenario.name:<14} median {result.median_ms:7.1f} ms  p95 {result.p95_ms:7.1f} ms{flag}")
         results.append(result.as_json())
-    checks_done = [checks.invoice_pdf(drawn, options.requests), checks.report_totals(drawn)]
-    for check in checks_done:
+    checks_done = []
+    for name in wanted_checks:
+        started = os.getloadavg()[0]
+        check = CHECKS[name](drawn, options)
+        check["load_average"] = [round(started, 2), round(os.getloadavg()[0], 2)]
+        checks_done.append(check)
         _say(f"  {check['name']:<14} {_check_line(check)}")
     return {
         "database": database.name,
@@ -103,8 +108,55 @@ def run(database: Database, options) -> dict:
     }
 
 
+def _redis_latency(drawn, options) -> dict:
+    """The live latency through Redis pub/sub; skipped with a note when Redis cannot be reached."""
+    url = os.environ.get("CARTE_BENCH_REDIS_URL") or phones.DEFAULT_REDIS_URL
+    problem = phones.redis_problem(url)
+    if problem:
+        return {"name": "live latency (redis)", "skipped": f"{url} cannot be reached ({problem})"}
+    return phones.live_latency(workers=options.server_workers, redis_url=url, seed=options.seed)
+
+
+# The measurements after the scenarios, by the name --scenario takes; all of them by default.
+CHECKS = {
+    "invoice-pdf": lambda drawn, options: checks.invoice_pdf(drawn, options.requests),
+    "report-totals": lambda drawn, options: checks.report_totals(drawn),
+    "webhook-ingestion": lambda drawn, options: phones.webhook_ingestion(
+        workers=options.server_workers, seed=options.seed
+    ),
+    "live-latency": lambda drawn, options: phones.live_latency(workers=options.server_workers, seed=options.seed),
+    "live-latency-redis": _redis_latency,
+}
+
+
+def split_names(names: list[str] | None) -> tuple[list, list[str]]:
+    """The scenarios and the checks named by --scenario (everything when none is named); an unknown
+    name is an error that lists the known ones."""
+    if not names:
+        return scenarios.selected(None), list(CHECKS)
+    known = [scenario.name.replace(" ", "-") for scenario in scenarios.SCENARIOS]
+    unknown = [name for name in names if name not in known and name not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown scenario {', '.join(unknown)}; choose among {', '.join([*known, *CHECKS])}")
+    asked = [name for name in names if name in known]
+    return (scenarios.selected(asked) if asked else []), [name for name in names if name in CHECKS]
+
+
 def _check_line(check: dict) -> str:
+    if check.get("skipped"):
+        return f"skipped: {check['skipped']}"
     flag = "" if check.get("met") is not False else "  MISSED"
+    if "events_per_second" in check:
+        verified = "every call right" if check["verified"]["ok"] else f"WRONG {check['verified']}"
+        return (
+            f"{check['events_per_second']:7.1f} events/s in batches of {check['batch']}, "
+            f"{check['single_events_per_second']:.1f} one by one; {verified}{flag}"
+        )
+    if "target_p95_ms" in check:
+        return (
+            f"median {check['median_ms']} ms  p95 {check['p95_ms']} ms, {check['received']}/{check['events']} "
+            f"received on {check['streams_opened']} streams{flag}"
+        )
     if "median_ms" in check:
         return f"median {check['median_ms']:7.1f} ms  p95 {check['p95_ms']:7.1f} ms (target median 500){flag}"
     if "board_total" in check:

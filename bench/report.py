@@ -136,7 +136,27 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
     lines = []
     for check in checks:
         result = "ok" if check.get("met") else "MISSED"
-        if "median_ms" in check:
+        if check.get("skipped"):
+            lines.append(f"{check['name']} on {database}: skipped: {check['skipped']}")
+        elif "events_per_second" in check:
+            verified = check["verified"]
+            lines.append(
+                f"webhook ingestion on {database}: {check['events_per_second']:.0f} events/s in signed batches of "
+                f"{check['batch']} from {check['threads']} connections ({check['events']:,} events, "
+                f"{check['workers']} server process{'es' if check['workers'] > 1 else ''}), "
+                f"{check['single_events_per_second']:.0f} events/s one per request; {verified['calls_stored']:,} "
+                f"calls of {verified['calls_sent']:,}, {verified['wrong_status']} with a wrong status, "
+                f"{verified['events_journaled']:,} events journaled of {verified['events_sent']:,} "
+                f"({verified['duplicates']} duplicates) (target: ≥ {check['target_events_per_second']} events/s, "
+                f"none lost or doubled): {result}"
+            )
+        elif "target_p95_ms" in check:
+            lines.append(
+                f"{check['name']} on {database}: median {check['median_ms']} ms, p95 {check['p95_ms']} ms, "
+                f"max {check['max_ms']} ms from webhook to stream, {check['received']}/{check['events']} received "
+                f"on {check['streams_opened']} streams (target: p95 ≤ {check['target_p95_ms']} ms, none lost): {result}"
+            )
+        elif "median_ms" in check:
             lines.append(
                 f"invoice pdf on {database}: median {check['median_ms']:.1f} ms, p95 {check['p95_ms']:.1f} ms "
                 f"over {check['measured']} invoices (target: median ≤ {check['target_median_ms']} ms): {result}"

@@ -8,7 +8,10 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
@@ -44,6 +47,13 @@ class Sample:
     board_clients: list[int] = field(default_factory=list)  # clients with open deals on the board (filter)
     invoices: list[int] = field(default_factory=list)  # invoices rendered to PDF
     deal_extremes: tuple[int, int] = (0, 0)  # the seller's deal with the fewest lines, and with the most
+    calendar_department: int = 0  # the manager's department, whose week calendar is opened
+    calendar_weeks: list[str] = field(default_factory=list)  # days (ISO) of the weeks opened, the busy one first
+    calendar_sql: dict = field(default_factory=dict)  # what the raw SQL of the week needs: people, zone
+
+    @property
+    def manager_zone(self) -> ZoneInfo:
+        return ZoneInfo(getattr(self.manager, "time_zone", "") or settings.TIME_ZONE)
 
     @staticmethod
     def nth(items: list, index: int):
@@ -105,6 +115,28 @@ def _with_sales(rng: random.Random, info: dict, count: int, drawn: Sample) -> Sa
     drawn.board_clients = sorted(set(on_board.values_list("client", flat=True)[:count]))
     invoices = SalesDocument.objects.filter(kind=SalesDocument.Kind.INVOICE).order_by("pk")
     drawn.invoices = list(invoices.values_list("pk", flat=True)[:count])
+    return _with_calendar(info, drawn)
+
+
+# Weeks the week calendar scenario opens, in weeks from the busy one: every other request the
+# busy week itself (its target is the one that matters), the others around it.
+WEEKS_AROUND = (1, -1, 2, -2, 3, -3, 4, -4, 6, -6, 8, -8)
+
+
+def _with_calendar(info: dict, drawn: Sample) -> Sample:
+    """The department and weeks of the week calendar: the busy sample week and those around it."""
+    calendar = info.get("calendar")
+    if not calendar:
+        return drawn
+    busy = date.fromisoformat(calendar["week"])
+    drawn.calendar_department = calendar["department"]
+    weeks = []
+    for index, offset in enumerate(WEEKS_AROUND):
+        weeks.append(busy + timedelta(days=index % 5))  # another day of the same week: another address
+        weeks.append(busy + timedelta(weeks=offset, days=index % 5))
+    drawn.calendar_weeks = [day.isoformat() for day in weeks]
+    people = list(get_user_model().objects.filter(department_id=drawn.calendar_department).values_list("pk", flat=True))
+    drawn.calendar_sql = {"people": people}
     return drawn
 
 

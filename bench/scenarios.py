@@ -369,6 +369,56 @@ def _deal_extremes(sample: Sample) -> tuple[str, str]:
     return reverse("sales:deal_detail", args=[first]), reverse("sales:deal_detail", args=[last])
 
 
+# --- the planner ------------------------------------------------------------------------------
+
+QUIET_WEEK = "2026-03-02"  # after every single task of the data set: only the series' occurrences
+WEEK_TASK = (
+    "SELECT t.id, t.kind, t.title, t.status, t.priority, t.due_at, t.all_day, t.duration, t.rrule, "
+    "t.series_start, t.skipped, e.first_name, e.last_name, e.username, e.time_zone, c.name FROM planner_task t "
+    "JOIN accounts_employee e ON e.id = t.assignee_id LEFT JOIN clients_client c ON c.id = t.client_id "
+    "WHERE (t.assignee_id IN ({people}) OR t.id IN "
+    "(SELECT s.task_id FROM planner_task_co_assignees s WHERE s.employee_id IN ({people}))) AND {when}"
+)
+WEEK_SINGLE = (
+    "t.status IN ('open', 'done') AND t.due_at >= %s AND t.due_at < %s AND NOT (t.status = 'open' AND t.rrule <> '')"
+)
+WEEK_SERIES = "t.status = 'open' AND t.due_at < %s AND t.rrule <> ''"
+
+
+def week_params(sample: Sample, day: str) -> dict:
+    return {"view": "week", "department": sample.calendar_department, "date": day}
+
+
+def week_url(sample: Sample, index: int) -> str:
+    return _with(reverse("planner:calendar"), **week_params(sample, sample.nth(sample.calendar_weeks, index)))
+
+
+def week_sql(cursor, sample: Sample, index: int) -> None:
+    """The department's tasks in the week (a day wider each side, as the page reads it) and its open series."""
+    from datetime import date, datetime, time, timedelta
+
+    day = date.fromisoformat(sample.nth(sample.calendar_weeks, index))
+    monday = day - timedelta(days=day.weekday())
+    zone = sample.manager_zone
+    low = datetime.combine(monday - timedelta(days=1), time(0), tzinfo=zone)
+    high = datetime.combine(monday + timedelta(days=8), time(0), tzinfo=zone)
+    people = sample.calendar_sql["people"]
+    marks = ", ".join(["%s"] * len(people))
+    adapt = connection.ops.adapt_datetimefield_value
+    single = WEEK_TASK.format(people=marks, when=WEEK_SINGLE)
+    _fetch(cursor, single, [*people, *people, adapt(low), adapt(high)])
+    _fetch(cursor, WEEK_TASK.format(people=marks, when=WEEK_SERIES), [*people, *people, adapt(high)])
+
+
+def _week_extremes(sample: Sample) -> tuple[str, str]:
+    """A quiet week (the open series only: a week without any task needs one query less, none to
+    say which tasks may be moved), and the department's busy week."""
+    calendar = reverse("planner:calendar")
+    return _with(calendar, **week_params(sample, QUIET_WEEK)), _with(
+        calendar, **week_params(sample, sample.calendar_weeks[0])
+    )
+
+
 SCENARIOS = [
     Scenario("card", 50, card_url, card_sql, _card_extremes("clients:card", "pk")),
     Scenario("list", 80, list_url, list_sql, _list_extremes("clients:list")),
@@ -400,6 +450,7 @@ SCENARIOS = [
     ),
     Scenario("board", 150, board_url, board_sql, _board_extremes, persona="manager"),
     Scenario("deal card", 50, deal_url, deal_sql, _deal_extremes),
+    Scenario("week calendar", 100, week_url, week_sql, _week_extremes, persona="manager"),
 ]
 
 

@@ -5,7 +5,7 @@ below each; its steps run after the clients exist and find them in `load.clients
 """
 
 from bench.generate import Step
-from bench.steps import accounts, clients, deals, references, timeline
+from bench.steps import accounts, clients, deals, planner, references, timeline
 
 STEPS = [
     Step("employees", accounts.employees),
@@ -24,4 +24,6 @@ STEPS = [
     Step("timeline", timeline.timeline),
     Step("catalogue", deals.catalogue),
     Step("deals", deals.deals),
+    Step("extensions", planner.extensions),
+    Step("tasks", planner.tasks),
 ]

@@ -5,6 +5,7 @@ matched to is shown later through the access policy to whoever looks at it.
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from carte.clients.models import Phone
 from carte.core.phones import digits_of, to_e164
@@ -48,4 +49,24 @@ def employees_at_extensions(extensions: set[str]) -> dict:
     people = get_user_model().objects.filter(phone_extension__in=wanted, is_active=True).order_by("-pk")
     for person in people:
         found[person.phone_extension] = person  # the lowest id comes last and wins
+    return found
+
+
+def client_ids_for_numbers(numbers: set[str]) -> dict[str, int | None]:
+    """`client_id_for_number` for many normalized numbers at once (one query, none for no number)."""
+    wanted = {number for number in numbers if number}
+    found: dict[str, int | None] = dict.fromkeys(wanted)
+    if not wanted:
+        return found
+    plus = {number for number in wanted if number.startswith("+")}
+    bare = wanted - plus
+    rows = (
+        Phone.objects.filter(Q(e164__in=plus) | Q(digits__in=bare))
+        .order_by("-client__updated_at", "-client_id")
+        .values_list("e164", "digits", "client_id")
+    )
+    for e164, digits, client_id in rows:  # the most recently updated client first: it wins
+        for number in (e164 if e164 in plus else None, digits if digits in bare else None):
+            if number is not None and found[number] is None:
+                found[number] = client_id
     return found

@@ -14,6 +14,7 @@ from carte.clients.services.cleaning import normalized_tax_id
 from carte.core import policy
 from carte.core.money import price_line
 from carte.core.phones import digits_of
+from carte.planner.models import Task
 from carte.sales.models import (
     Deal,
     DealLine,
@@ -76,13 +77,25 @@ def _written() -> list:
         list(Phone.objects.order_by("pk").values_list("number", flat=True)),
         list(TimelineEntry.objects.order_by("pk").values_list("at", "summary")),
         list(Deal.objects.order_by("pk").values_list("title", "amount", "stage__name", "client__name")),
+        list(Task.objects.order_by("pk").values_list("title", "due_at", "status", "assignee__username")),
     ]
 
 
 def test_the_same_seed_builds_the_same_data(db):
     generate.build(TINY, seed=5)
     first = _written()
-    for model in (Payment, DocumentLine, SalesDocument, NumberSequence, Deal, Price, PriceList, Product, LegalEntity):
+    for model in (
+        Task,
+        Payment,
+        DocumentLine,
+        SalesDocument,
+        NumberSequence,
+        Deal,
+        Price,
+        PriceList,
+        Product,
+        LegalEntity,
+    ):
         model.objects.all().delete()
     Pipeline.objects.exclude(is_default=True).delete()
     Client.objects.all().delete()

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from carte.calls.matching import (
     client_id_for_number,
+    client_ids_for_numbers,
     employee_for_extension,
     employees_at_extensions,
     normalized_number,
@@ -380,8 +381,7 @@ def _create_callback_task(call: Call):
         title=title[:200],
         assignee=call.employee,
         client=client,
-        due_at=timezone.now(),
-        reminders=[0],
+        due_at=timezone.now(),  # the "missed call" notification is its reminder
         description=_("Missed call from %(number)s at %(time)s.")
         % {
             "number": call.from_number or call.number,
@@ -547,7 +547,32 @@ class _Batch:
             .order_by("pk")
         }
         self.people = employees_at_extensions({phone.extension for phone in phones if phone.extension})
-        self.numbers: dict[str, int | None] = {}
+        # The calls heard for the first time, made together: one statement (their ids come back).
+        fresh = {phone.call_id: phone for phone in reversed(phones) if phone.event_id not in self.seen}
+        made = [
+            Call(
+                connection=connection,
+                external_id=phone.call_id,
+                direction=phone.direction or Direction.INCOMING,
+                started_at=phone.at,
+                status=Status.RINGING,
+            )
+            for call_id, phone in reversed(fresh.items())
+            if call_id not in self.calls
+        ]
+        Call.objects.bulk_create(made)
+        self.new = {call.external_id for call in made}
+        self.calls |= {call.external_id: call for call in made}
+        # The clients of the new calls' numbers, read together. The other party is "from" or "to"
+        # depending on the call's direction, which another event may say: both are read. A known
+        # call's number is looked up on its own, and only when it changes (rarely).
+        parties = {
+            normalized_number(number)
+            for phone in phones
+            if phone.call_id in self.new
+            for number in (phone.from_number, phone.to_number)
+        }
+        self.numbers = client_ids_for_numbers(parties)
 
     def _client_of(self, number: str) -> int | None:
         if number not in self.numbers:
@@ -595,23 +620,15 @@ class _Batch:
             call.save()
         CallEvent.objects.bulk_create([entry for entry in journal if entry is not None])
         return [
-            entry if entry is not None else reject_event(connection=self.connection, payload=event, reason=phone)
+            entry if entry is not None else reject_event(connection=self.connection, payload=event, reason=str(phone))
             for entry, event, phone in zip(journal, self.events, self.read, strict=True)
-        ]  # type: ignore[misc]
+        ]
 
     def _call(self, phone: PhoneEvent) -> tuple[Call, bool]:
-        call = self.calls.get(phone.call_id)
-        if call is not None:
-            return call, False
-        call = Call.objects.create(
-            connection=self.connection,
-            external_id=phone.call_id,
-            direction=phone.direction or Direction.INCOMING,
-            started_at=phone.at,
-            status=Status.RINGING,
-        )
-        self.calls[phone.call_id] = call
-        return call, True
+        """The event's call (made in __init__ when new: the first event applied to it "created" it)."""
+        created = phone.call_id in self.new
+        self.new.discard(phone.call_id)
+        return self.calls[phone.call_id], created
 
     def _repeat(self, phone: PhoneEvent, fields: dict) -> CallEvent:
         return CallEvent(
