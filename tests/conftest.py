@@ -1,3 +1,6 @@
+import socket
+from email import message_from_bytes
+
 import pytest
 from django.conf import settings
 from django.utils import translation
@@ -56,3 +59,37 @@ def alices_client(alice):
 @pytest.fixture
 def charlies_client(charlie):
     return ClientFactory(name="Charlie's Garage", owner=charlie)
+
+
+class Mailbox:
+    """What the test SMTP server received: (recipients, message) pairs, in order."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback (aiosmtpd) that Django sends to; yields its Mailbox.
+
+    Links in the mails start with BASE_URL, set to https://crm.example.com.
+    """
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.BASE_URL = "https://crm.example.com"
+    yield mailbox
+    controller.stop()

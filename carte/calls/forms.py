@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carte.calls.models import Call, Connection
 from carte.calls.services.calls import NOTES_LENGTH, RESULT_LENGTH
+from carte.core.listing import period_error
 
 
 def _date_input() -> forms.DateInput:
@@ -35,9 +36,9 @@ class CallFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end of the period is before its start."))
+        error = period_error(cleaned.get("date_from"), cleaned.get("date_to"))
+        if error:
+            self.add_error("date_to", error)
         return cleaned
 
 

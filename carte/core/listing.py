@@ -4,10 +4,12 @@ Sort keys are checked against each list's allowlist: a user-supplied value never
 order_by() unless it is one of the names the list offers (and indexes).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from carte.core.errors import Invalid
@@ -26,6 +28,25 @@ def ordered(queryset: QuerySet, value: str | None, allowed: dict[str, str], defa
         )
     sign = "-" if value.startswith("-") else ""
     return queryset.order_by(f"{sign}{allowed[key]}", f"{sign}id")
+
+
+def address_of(name: str) -> Callable[[object], str] | None:
+    """A function giving the address of record `pk` of the view `name`, from one reverse() for a whole
+    list rather than one per row; None when the view is not installed."""
+    try:
+        address = reverse(name, args=[0])
+    except NoReverseMatch:
+        return None
+    cut = address.rindex("0")
+    return lambda pk: f"{address[:cut]}{pk}{address[cut + 1 :]}"
+
+
+def period_error(start, end) -> str | None:
+    """What is wrong with a filter period, the same words on the screens and in the API: its end
+    before its start; None when it holds (either end may be missing)."""
+    if start and end and start > end:
+        return _("The end of the period is before its start.")
+    return None
 
 
 @dataclass

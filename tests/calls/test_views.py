@@ -1,10 +1,7 @@
 """The call screens: the log, a call, notes, logging by hand, the pop-up, click-to-call, the tab, telephony."""
 
-import re
-
 import pytest
 from django.db import connection as database
-from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -13,22 +10,11 @@ from carte.clients.models import TimelineEntry
 from carte.core.testing import ClientFactory
 from tests.calls.conftest import send
 from tests.calls.originate_server import PhoneSystem
+from tests.screens import assert_csp_safe, browser_for
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 NUMBER = "+33612345678"
-
-
-def assert_csp_safe(html: str) -> None:
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+\s*=", html)
-
-
-def browser_for(user) -> Browser:
-    browser = Browser()
-    browser.force_login(user)
-    return browser
 
 
 @pytest.fixture

@@ -8,15 +8,9 @@ from carte.clients import services
 from carte.clients.models import Client, Contact, CustomField, ReferenceValue, TimelineEntry
 from carte.clients.services import custom_fields
 from carte.core.testing import ClientFactory
+from tests.screens import assert_csp_safe
 
 HTMX = {"HX-Request": "true"}
-
-
-def assert_csp_safe(html: str) -> None:
-    """No inline script, style attribute or on* handler: the CSP would block them."""
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+\s*=", html)
 
 
 @pytest.fixture

@@ -14,15 +14,9 @@ from carte.core.testing import ClientFactory
 from carte.sales.models import Deal, DealLine, StageChange
 from carte.sales.services import deals as services
 from carte.sales.testing import currency, pipeline, stage, tax
+from tests.screens import assert_csp_safe
 
 HTMX = {"HX-Request": "true"}
-
-
-def assert_csp_safe(html: str) -> None:
-    """No inline script, style attribute or on* handler: the CSP would block them."""
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+\s*=", html)
 
 
 @pytest.fixture

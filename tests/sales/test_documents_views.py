@@ -1,12 +1,10 @@
 """The document screens: list, page, create from a deal, edit, statuses, print, download, client tab, templates."""
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,21 +13,10 @@ from carte.sales.models import SalesDocument
 from carte.sales.services import documents as services
 from carte.sales.testing import tax
 from tests.documents.helpers import deal_with_lines, invoice_for, pdf_text
+from tests.screens import assert_csp_safe, browser_for
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-
-
-def browser_for(user) -> Browser:
-    browser = Browser()
-    browser.force_login(user)
-    return browser
-
-
-def assert_csp_safe(html: str) -> None:
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+\s*=", html)
 
 
 def messages_of(response) -> list[str]:

@@ -1,11 +1,9 @@
 """The payment screens: the panel's record and delete, the payments list, the client card's "owes" fact."""
 
-import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -14,21 +12,10 @@ from carte.core.testing import ClientFactory
 from carte.sales.models import Payment
 from carte.sales.services.payments import record_payment
 from tests.sales.conftest import make_invoice
+from tests.screens import assert_csp_safe, browser_for
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-
-
-def assert_csp_safe(html: str) -> None:
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+\s*=", html)
-
-
-def browser_for(user) -> Browser:
-    browser = Browser()
-    browser.force_login(user)
-    return browser
 
 
 def form(amount="200.00", **more):

@@ -1,11 +1,8 @@
 """Notifications: made in the recipient's language, pushed live, read / unread, optionally emailed."""
 
-import socket
-from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils.translation import gettext_lazy
 
 from carte.core.errors import Invalid, NotFound
@@ -100,33 +97,7 @@ def test_ids_that_are_not_numbers_are_refused(alice):
     assert "ids" in refused.value.errors
 
 
-# Email over a real SMTP server
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.BASE_URL = "https://crm.example.com"
-    yield mailbox
-    controller.stop()
+# Email over a real SMTP server (the smtp_server fixture of tests/conftest.py)
 
 
 def test_an_employee_who_asked_for_it_gets_the_notification_by_email(

@@ -22,6 +22,7 @@ from carte.clients.views.lists import page_numbers
 from carte.core import policy
 from carte.core.errors import DomainError, Invalid
 from carte.core.htmx import is_fragment, save_posted
+from carte.core.listing import address_of
 
 PAGE_SIZE = 50
 TAB_PAGE_SIZE = 20
@@ -37,20 +38,10 @@ def _url(name: str, *args, query: dict | None = None) -> str:
     return f"{address}?{urlencode(query)}" if query else address
 
 
-def _address_of(name: str):
-    """A function giving the address of record `pk` of a view, from one reverse() for a whole page."""
-    try:
-        address = reverse(name, args=[0])
-    except NoReverseMatch:
-        return None
-    cut = address.rindex("0")
-    return lambda pk: f"{address[:cut]}{pk}{address[cut + 1 :]}"
-
-
 def _decorate(user, calls: list) -> list:
     """What a row shows beyond the fields: links (to the cards the user may open: one query for the
     page), the duration in words, whether to highlight it."""
-    call_url, card_url = _address_of("calls:call_detail"), _address_of("clients:card")
+    call_url, card_url = address_of("calls:call_detail"), address_of("clients:card")
     openable = queries.visible_client_ids(user, {call.client_id for call in calls if call.client_id})
     for call in calls:
         call.url = call_url(call.pk) if call_url else ""

@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 
 from carte.core.api import PageOut, paged
 from carte.core.errors import Invalid
-from carte.core.listing import page_of
+from carte.core.listing import page_of, period_error
 from carte.planner.models import Task
 from carte.planner.queries import tasks as queries
 from carte.planner.schemas import CompleteIn, RescheduleIn, TaskFilters, TaskIn, TaskOut, TaskPatch
@@ -34,8 +34,9 @@ def _criteria(filters: TaskFilters) -> queries.TaskCriteria:
         raise Invalid(errors={"assignee": [_('Give "me", "department" or an employee\'s id.')]})
     if filters.kind and filters.kind not in Task.Kind.values:
         raise Invalid(errors={"kind": [_("Choose one of: %(values)s.") % {"values": ", ".join(Task.Kind.values)}]})
-    if filters.due_from and filters.due_to and filters.due_from > filters.due_to:
-        raise Invalid(errors={"due_to": [_("The end of the period is before its start.")]})
+    period = period_error(filters.due_from, filters.due_to)
+    if period:
+        raise Invalid(errors={"due_to": [period]})
     ordering = (filters.ordering or queries.DEFAULT_SORT).strip()
     return queries.TaskCriteria(
         assignee=assignee,

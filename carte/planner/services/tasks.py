@@ -28,12 +28,7 @@ from carte.planner import recurrence
 from carte.planner.models import Task
 from carte.planner.recurrence import Repeat
 from carte.planner.services import task_values as values
-from carte.planner.services.reminders import (
-    fire_due_reminders,
-    flag_overdue_tasks,
-    next_reminder_at,
-    occurrence_from,
-)
+from carte.planner.services.reminders import next_reminder_at, occurrence_from
 from carte.sales.models import Deal
 
 __all__ = [
@@ -41,8 +36,6 @@ __all__ = [
     "complete_task",
     "create_task",
     "delete_task",
-    "fire_due_reminders",
-    "flag_overdue_tasks",
     "move_merged_tasks",
     "reschedule_task",
     "update_task",
@@ -365,8 +358,10 @@ def update_task(*, actor, task: Task, **changes) -> Task:
 # Moving
 
 
-def _detach(series: Task, occurrence: datetime, due_at: datetime, all_day: bool, duration: int, actor) -> Task:
-    """Take one occurrence out of a series as a single task at a new time; the series skips it."""
+def _single_from(series: Task, /, **fields) -> Task:
+    """A single task made of one occurrence of a series (moved or done): what it is about and who
+    does it as in the series, `fields` for the rest. Saved with the series' co-assignees; an open one
+    gets its derived columns (a done one is given them)."""
     single = Task(
         kind=series.kind,
         title=series.title,
@@ -375,15 +370,21 @@ def _detach(series: Task, occurrence: datetime, due_at: datetime, all_day: bool,
         deal_id=series.deal_id,
         assignee=series.assignee,
         author=series.author,
-        due_at=due_at,
-        all_day=all_day,
-        duration=duration,
         priority=series.priority,
-        reminders=list(series.reminders or ()),
+        **fields,
     )
-    _derive(single)
+    if single.status == Status.OPEN:
+        _derive(single)
     single.save()
     single.co_assignees.set(series.co_assignees.all())
+    return single
+
+
+def _detach(series: Task, occurrence: datetime, due_at: datetime, all_day: bool, duration: int, actor) -> Task:
+    """Take one occurrence out of a series as a single task at a new time; the series skips it."""
+    single = _single_from(
+        series, due_at=due_at, all_day=all_day, duration=duration, reminders=list(series.reminders or ())
+    )
     series.skipped = [*(series.skipped or ()), occurrence.astimezone(UTC).isoformat()]
     if occurrence == series.due_at:
         following = recurrence.next_occurrence(series, occurrence)
@@ -450,27 +451,17 @@ def reschedule_task(
 
 
 def _done_copy(series: Task, occurrence: datetime, result: str, now: datetime) -> Task:
-    copy = Task(
-        kind=series.kind,
-        title=series.title,
-        description=series.description,
-        client=series.client,
-        deal_id=series.deal_id,
-        assignee=series.assignee,
-        author=series.author,
+    return _single_from(
+        series,
         due_at=occurrence,
         all_day=series.all_day,
         duration=series.duration,
-        priority=series.priority,
         series=series,
         status=Status.DONE,
         result=result,
         done_at=now,
         overdue_at=recurrence.overdue_at(occurrence, series.all_day, recurrence.zone_of(series.assignee)),
     )
-    copy.save()
-    copy.co_assignees.set(series.co_assignees.all())
-    return copy
 
 
 def _next_step(actor, task: Task, step: dict) -> Task:

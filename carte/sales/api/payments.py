@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from carte.clients.queries import get_client_for
 from carte.core.api import PageOut, paged
 from carte.core.errors import Invalid
-from carte.core.listing import DEFAULT_PAGE_SIZE, page_of
+from carte.core.listing import DEFAULT_PAGE_SIZE, page_of, period_error
 from carte.core.money import rounded
 from carte.sales.models import Payment
 from carte.sales.queries import payments as queries
@@ -98,8 +98,9 @@ def _criteria(filters: PaymentFilters) -> queries.PaymentCriteria:
         raise Invalid(
             errors={"method": [_("Choose one of: %(methods)s.") % {"methods": ", ".join(Payment.Method.values)}]}
         )
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise Invalid(errors={"date_to": [_("The end of the period is before its start.")]})
+    period = period_error(filters.date_from, filters.date_to)
+    if period:
+        raise Invalid(errors={"date_to": [period]})
     return queries.PaymentCriteria(
         date_from=filters.date_from,
         date_to=filters.date_to,

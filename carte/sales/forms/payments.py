@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carte.core.listing import period_error
 from carte.sales.models import Payment
 
 REFERENCE_LENGTH: int = Payment._meta.get_field("reference").max_length or 100
@@ -51,7 +52,7 @@ class PaymentFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end of the period is before its start."))
+        error = period_error(cleaned.get("date_from"), cleaned.get("date_to"))
+        if error:
+            self.add_error("date_to", error)
         return cleaned

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carte.clients.views.lists import page_numbers
 from carte.core.htmx import is_fragment, save_posted
+from carte.core.listing import address_of
 from carte.sales.forms.payments import PaymentFilterForm, PaymentForm
 from carte.sales.models import SalesDocument
 from carte.sales.queries import payments as queries
@@ -92,20 +93,9 @@ def payment_list(request):
     return response
 
 
-def _address_of(name: str):
-    """A function giving the address of record `pk` of a view, from one reverse() for the page rather
-    than one per row; None when the view is not installed."""
-    try:
-        address = reverse(name, args=[0])
-    except NoReverseMatch:
-        return None
-    cut = address.rindex("0")
-    return lambda pk: f"{address[:cut]}{pk}{address[cut + 1 :]}"
-
-
 def _decorate(payments: list) -> None:
     """What each row shows beyond the fields: the amount with its currency, links to the invoice and client."""
-    document_url, card_url = _address_of("sales:document_detail"), _address_of("clients:card")
+    document_url, card_url = address_of("sales:document_detail"), address_of("clients:card")
     for payment in payments:
         invoice = payment.invoice
         payment.amount_shown = queries.amount_text(payment.amount, invoice.currency_id, invoice.currency.digits)

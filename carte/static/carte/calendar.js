@@ -12,6 +12,7 @@
      The move is posted with the CSRF token of <body hx-headers> and HX-Request; a refusal
      (400, 403, 404, 409) shows the server's message in the notification bar and nothing moves.
    Without JavaScript every task and each day's "+" is a link: the calendar reads and plans all the same.
+   The request and the notification bar are workspace.js's (window.carte, loaded before this script).
    No inline style or handler anywhere (the Content-Security-Policy forbids them). */
 (function () {
   "use strict";
@@ -27,35 +28,12 @@
     return document.getElementById(id);
   }
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
-
-  function elementsOf(html) {
-    var template = document.createElement("template");
-    template.innerHTML = (html || "").trim();
-    return template.content;
-  }
-
-  /* The messages of an answer (an error fragment, or the out-of-band messages) go to the bar. */
-  function showMessages(html, failed) {
+  /* The messages of an answer (an error fragment, or the out-of-band messages) go to the bar;
+     a failed answer without one says `fallback` (a text of the bar's data-*). */
+  function showMessages(html, failed, fallback) {
     var area = byId("messages");
-    if (!area) {
-      return;
-    }
-    var found = elementsOf(html).querySelectorAll("[data-message]");
-    if (found.length) {
-      found.forEach(function (message) {
-        area.appendChild(message);
-      });
-    } else if (failed && area.dataset.serverError) {
-      var message = elementsOf('<div class="message message-error" role="alert" data-message><p></p></div>').firstElementChild;
-      message.querySelector("p").textContent = area.dataset.serverError;
-      area.appendChild(message);
+    if (area && !window.carte.showMessages(html) && failed) {
+      window.carte.notify(area.dataset[fallback || "serverError"]);
     }
   }
 
@@ -154,17 +132,8 @@
       body.append("occurrence", chip.getAttribute("data-occurrence"));
     }
     chip.setAttribute("aria-busy", "true");
-    fetch(chip.getAttribute("data-move-url"), {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-    })
-      .then(function (response) {
-        return response.text().then(function (html) {
-          return { ok: response.ok, html: html };
-        });
-      })
+    window.carte
+      .post(chip.getAttribute("data-move-url"), body)
       .then(function (answer) {
         chip.removeAttribute("aria-busy");
         showMessages(answer.html, !answer.ok);
@@ -174,11 +143,7 @@
       })
       .catch(function () {
         chip.removeAttribute("aria-busy");
-        var area = byId("messages");
-        showMessages("", true);
-        if (area && area.dataset.networkError) {
-          area.lastElementChild.querySelector("p").textContent = area.dataset.networkError;
-        }
+        showMessages("", true, "networkError");
       });
   }
 

@@ -4,53 +4,14 @@
    phone and dial the number (POST to the "calls:place" address named by this script's
    data-place-url); the answer goes to the notification bar. Otherwise, or without
    JavaScript, the link stays an ordinary tel: link. Whether calls can be placed is asked
-   once per page, on the first click, so pages cost nothing more. */
+   once per page, on the first click, so pages cost nothing more. The request and the
+   notification bar are workspace.js's (window.carte, loaded before this script). */
 (function () {
   "use strict";
 
   var script = document.currentScript;
   var placeUrl = script ? script.getAttribute("data-place-url") : "";
   var available = null; // unknown until the first click asks
-
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
-
-  function show(html) {
-    var area = document.getElementById("messages");
-    if (!area) {
-      return;
-    }
-    var parsed = new DOMParser().parseFromString(html, "text/html");
-    parsed.body.querySelectorAll("[data-message]").forEach(function (message) {
-      area.append(document.adoptNode(message));
-    });
-  }
-
-  function showText(text) {
-    var area = document.getElementById("messages");
-    if (!area || !text) {
-      return;
-    }
-    var message = document.createElement("div");
-    message.className = "message message-error";
-    message.setAttribute("role", "alert");
-    message.setAttribute("data-message", "");
-    var paragraph = document.createElement("p");
-    paragraph.textContent = text;
-    var dismiss = document.createElement("button");
-    dismiss.type = "button";
-    dismiss.className = "message-dismiss";
-    dismiss.setAttribute("data-dismiss", "");
-    dismiss.setAttribute("aria-label", area.dataset.dismissLabel || "×");
-    dismiss.textContent = "×";
-    message.append(paragraph, dismiss);
-    area.append(message);
-  }
 
   function askAvailability() {
     if (available !== null) {
@@ -75,23 +36,18 @@
       body.set("client", link.getAttribute("data-client"));
     }
     link.setAttribute("aria-busy", "true");
-    return fetch(placeUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-      body: body,
-    })
-      .then(function (response) {
-        if (response.status >= 500) {
-          var area = document.getElementById("messages");
-          showText(area ? area.dataset.serverError : "");
+    var area = document.getElementById("messages");
+    return window.carte
+      .post(placeUrl, body)
+      .then(function (answer) {
+        if (answer.status >= 500) {
+          window.carte.notify(area ? area.dataset.serverError : "");
           return;
         }
-        return response.text().then(show);
+        window.carte.showMessages(answer.html);
       })
       .catch(function () {
-        var area = document.getElementById("messages");
-        showText(area ? area.dataset.networkError : "");
+        window.carte.notify(area ? area.dataset.networkError : "");
       })
       .finally(function () {
         link.removeAttribute("aria-busy");

@@ -10,6 +10,7 @@
    - refused (403, 404, 409, 400): the card goes back where it was and the server's message
      shows in the notification bar.
    Without JavaScript the board still reads and pages; deals move from their card.
+   The request and the notification bar are workspace.js's (window.carte, loaded before this script).
    No inline style or handler anywhere (the Content-Security-Policy forbids them). */
 (function () {
   "use strict";
@@ -18,14 +19,6 @@
     return;
   }
   window.carteKanban = true;
-
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
 
   function fragment(html) {
     var template = document.createElement("template");
@@ -42,13 +35,8 @@
 
   function showRefusal(html) {
     var messages = document.getElementById("messages");
-    var message = html && fragment(html);
-    if (messages && message && message.hasAttribute("data-error-fragment")) {
-      messages.appendChild(message);
-    } else if (messages && messages.dataset.serverError) {
-      var fallback = fragment('<div class="message message-error" role="alert" data-message><p></p></div>');
-      fallback.querySelector("p").textContent = messages.dataset.serverError;
-      messages.appendChild(fallback);
+    if (messages && !window.carte.showMessages(html)) {
+      window.carte.notify(messages.dataset.serverError);
     }
   }
 
@@ -68,17 +56,8 @@
     body.append("stage", event.to.getAttribute("data-stage"));
     body.append("board", "1");
     card.setAttribute("aria-busy", "true");
-    fetch(card.getAttribute("data-move-url"), {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-    })
-      .then(function (response) {
-        return response.text().then(function (html) {
-          return { ok: response.ok, html: html };
-        });
-      })
+    window.carte
+      .post(card.getAttribute("data-move-url"), body)
       .then(function (answer) {
         card.removeAttribute("aria-busy");
         if (!answer.ok) {

@@ -7,7 +7,8 @@
    - {"type": "read", unread}: notifications were read in another tab: a fresh bell;
    - {"type": "call", "state": "ringing"|"answered"|"ended", call_id, title, popup_url}: the pop-up.
    EventSource reconnects by itself (the server says after how long, and ends each stream after a
-   few minutes); after a reconnection the bell is reloaded, since messages may have been missed. */
+   few minutes); after a reconnection the bell is reloaded, since messages may have been missed.
+   The toasts are messages of workspace.js's notification bar (window.carte, loaded before this script). */
 (function () {
   "use strict";
 
@@ -59,31 +60,20 @@
   /* ---- toasts in the notification bar's message area ---- */
 
   function toast(notification) {
-    var messages = byId("messages");
-    if (!messages) {
-      return;
-    }
-    var message = document.createElement("div");
-    message.className = "message message-info live-toast";
-    message.setAttribute("data-message", "");
-    var paragraph = document.createElement("p");
     var title = document.createElement(notification.link ? "a" : "strong");
     title.textContent = notification.title;
     if (notification.link) {
       title.href = notification.link;
     }
-    paragraph.append(title);
+    var content = [title];
     if (notification.body) {
-      paragraph.append(document.createElement("br"), document.createTextNode(notification.body));
+      content.push(document.createElement("br"), document.createTextNode(notification.body));
     }
-    var dismiss = document.createElement("button");
-    dismiss.type = "button";
-    dismiss.className = "message-dismiss";
-    dismiss.setAttribute("data-dismiss", "");
-    dismiss.setAttribute("aria-label", messages.dataset.dismissLabel || "×");
-    dismiss.textContent = "×";
-    message.append(paragraph, dismiss);
-    messages.append(message);
+    var message = window.carte.addMessage("info", content);
+    if (!message) {
+      return;
+    }
+    message.classList.add("live-toast");
     window.setTimeout(function () {
       if (!message.contains(document.activeElement)) {
         message.remove();

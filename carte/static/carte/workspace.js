@@ -6,7 +6,18 @@
    - "/" focuses the global search box; arrows walk its dropdown; Escape closes it;
    - the access keys of the action bar (aria-keyshortcuts) follow their links;
    - messages in the notification bar can be dismissed;
-   - an htmx request refused by the server shows its message in the notification bar. */
+   - an htmx request refused by the server shows its message in the notification bar.
+
+   It also gives the page scripts loaded after it (calls.js, live.js, kanban.js, calendar.js) the
+   pieces they share, as window.carte:
+   - carte.csrfToken(): the CSRF token of <body hx-headers>;
+   - carte.post(url, body): a POST with that token and HX-Request (the server answers a fragment),
+     resolved with { ok, status, html };
+   - carte.addMessage(level, content): a dismissable message in the notification bar ("error",
+     "info"…; `content` is a text or nodes), returned (null without a bar);
+   - carte.notify(text): an error message with that text (nothing for an empty text);
+   - carte.showMessages(html): the messages ([data-message]) of an answer moved to the bar;
+     returns how many there were. */
 (function () {
   "use strict";
 
@@ -24,17 +35,19 @@
 
   /* ---- the notification bar ---- */
 
-  function notify(text) {
+  function addMessage(level, content) {
     var area = byId("messages");
-    if (!area || !text) {
-      return;
+    if (!area) {
+      return null;
     }
     var message = document.createElement("div");
-    message.className = "message message-error";
-    message.setAttribute("role", "alert");
+    message.className = "message message-" + level;
+    if (level === "error") {
+      message.setAttribute("role", "alert");
+    }
     message.setAttribute("data-message", "");
     var paragraph = document.createElement("p");
-    paragraph.textContent = text;
+    paragraph.append.apply(paragraph, Array.isArray(content) ? content : [content]);
     var dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "message-dismiss";
@@ -43,7 +56,59 @@
     dismiss.textContent = "×";
     message.append(paragraph, dismiss);
     area.append(message);
+    return message;
   }
+
+  function notify(text) {
+    if (text) {
+      addMessage("error", text);
+    }
+  }
+
+  function showMessages(html) {
+    var area = byId("messages");
+    if (!area) {
+      return 0;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = (html || "").trim();
+    var found = template.content.querySelectorAll("[data-message]");
+    found.forEach(function (message) {
+      area.append(message);
+    });
+    return found.length;
+  }
+
+  /* ---- requests of the page scripts ---- */
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        return { ok: response.ok, status: response.status, html: html };
+      });
+    });
+  }
+
+  window.carte = {
+    addMessage: addMessage,
+    csrfToken: csrfToken,
+    notify: notify,
+    post: post,
+    showMessages: showMessages,
+  };
 
   /* ---- the search dropdown ---- */
 
