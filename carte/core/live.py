@@ -38,6 +38,8 @@ import logging
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -80,25 +82,59 @@ def publish(recipient_id: int, payload: dict) -> None:
     transaction.on_commit(partial(_send, int(recipient_id), payload), robust=True)
 
 
+_outbox = threading.local()  # `held`: the messages of a `batched()` block, waiting for its end
+
+
 def _send(recipient_id: int, payload: dict) -> None:
+    held = getattr(_outbox, "held", None)
+    if held is None:
+        _send_all([(recipient_id, payload)])
+    else:
+        held.append((recipient_id, payload))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Send the messages committed in the block together at its end: one insert, or one Redis pipeline.
+
+    For a service that makes many messages at once (a phone system's batch of call events).
+    A message published in a transaction that was rolled back never reaches the block.
+    """
+    if getattr(_outbox, "held", None) is not None:  # an outer block sends them
+        yield
+        return
+    _outbox.held = []
+    try:
+        yield
+    finally:
+        held, _outbox.held = _outbox.held, None
+        if held:
+            _send_all(held)
+
+
+def _send_all(messages: list[tuple[int, dict]]) -> None:
     url = settings.REDIS_URL
     try:
         if url:
-            _redis(url).publish(channel_prefix() + str(recipient_id), json.dumps(payload))
+            pipeline = _redis(url).pipeline(transaction=False)
+            for recipient_id, payload in messages:
+                pipeline.publish(channel_prefix() + str(recipient_id), json.dumps(payload))
+            pipeline.execute()
         else:
-            _insert(recipient_id, payload)
+            _insert(messages)
     except Exception:  # the transport is down: log it, the caller's change stands
-        log.exception("Could not send a live message to employee %s", recipient_id)
+        log.exception("Could not send a live message (%d in all)", len(messages))
 
 
-def _insert(recipient_id: int, payload: dict) -> None:
+def _insert(messages: list[tuple[int, dict]]) -> None:
     from carte.core.models import LiveMessage
 
+    rows = [LiveMessage(recipient_id=recipient_id, payload=payload) for recipient_id, payload in messages]
     # SQLite in shared-cache mode (the test server) may refuse a write while another
     # connection reads the table, without waiting: try again briefly.
     for attempt in range(5):
         try:
-            LiveMessage.objects.create(recipient_id=recipient_id, payload=payload)
+            LiveMessage.objects.bulk_create(rows)
             return
         except OperationalError:
             if attempt == 4:

@@ -49,6 +49,8 @@ from carte.clients.models import TimelineEntry
 from carte.clients.services import record_timeline
 from carte.core import events
 from carte.core.errors import DomainError
+from carte.core.events import batched as batched_events
+from carte.core.live import batched as batched_messages
 
 Outcome = CallEvent.Outcome
 Status = Call.Status
@@ -511,15 +513,17 @@ def receive_events(*, connection: Connection, events: list) -> list[CallEvent]:
     so what the other process did is then seen as done. After BATCH_ATTEMPTS clashes, the
     events are applied one by one.
     """
-    if not connection.active:
+    # What the batch makes happen (notifications, pop-ups) is written and sent together too.
+    with batched_events(), batched_messages():
+        if not connection.active:
+            return [receive_event(connection=connection, event=event) for event in events]
+        for _attempt in range(BATCH_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    return _Batch(connection, events).apply()
+            except DatabaseError:  # IntegrityError, deadlock, lock timeout: the batch left no trace
+                continue
         return [receive_event(connection=connection, event=event) for event in events]
-    for _attempt in range(BATCH_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return _Batch(connection, events).apply()
-        except DatabaseError:  # IntegrityError, deadlock, lock timeout: the batch left no trace
-            continue
-    return [receive_event(connection=connection, event=event) for event in events]
 
 
 class _Batch:

@@ -12,10 +12,13 @@ Reading one's own notifications is not audited: it changes nothing anybody else 
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -60,26 +63,71 @@ def payload_of(notification: Notification, unread: int) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A notification to make: for whom, what kind, its texts (made in their language) and its link."""
+
+    recipient: object
+    kind: str
+    title: object
+    body: object = ""
+    link: str = ""
+
+
 @transaction.atomic
+def make_notifications(drafts: list[Draft]) -> list[tuple[Notification, bool]]:
+    """Make several notifications at once (a phone system's batch of calls): one read for the repeats,
+    one insert, one unread count per recipient. For each draft, the notification and whether it is
+    new (False: the same one was made in the last ten minutes, and it was not made again)."""
+    rows = []
+    for draft in drafts:
+        if draft.kind not in Notification.Kind.values:
+            raise ValueError(f"Unknown notification kind {draft.kind!r}")
+        with in_language_of(draft.recipient):
+            title, body = _clip(draft.title, TITLE_LENGTH), _clip(draft.body, BODY_LENGTH)
+        link = draft.link if len(draft.link) <= LINK_LENGTH else ""
+        rows.append(Notification(recipient=draft.recipient, kind=draft.kind, title=title, body=body, link=link))
+    made: dict[tuple, Notification] = {_same(row): row for row in _recent_like(rows)}
+    fresh = []
+    for row in rows:
+        if _same(row) not in made:
+            made[_same(row)] = row
+            fresh.append(row)
+    Notification.objects.bulk_create(fresh)
+    unread = dict(
+        Notification.objects.filter(recipient__in={row.recipient_id for row in fresh}, read_at=None)
+        .order_by()
+        .values_list("recipient")
+        .annotate(count=Count("id"))
+    )
+    for row in fresh:
+        live.publish(row.recipient_id, payload_of(row, unread.get(row.recipient_id, 0)))
+        if row.recipient.notify_by_email and row.recipient.email:
+            transaction.on_commit(partial(_queue_email, row.pk), robust=True)
+    return [(made[_same(row)], row in fresh) for row in rows]
+
+
+def _same(row: Notification) -> tuple:
+    return (row.recipient_id, row.kind, row.link, row.title, row.body)
+
+
+def _recent_like(rows: list[Notification]) -> list[Notification]:
+    """The notifications of the last ten minutes that these would repeat (one query)."""
+    if not rows:
+        return []
+    return list(
+        Notification.objects.filter(
+            recipient__in={row.recipient_id for row in rows},
+            kind__in={row.kind for row in rows},
+            link__in={row.link for row in rows},
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).order_by("id")  # the newest of equal ones last: it is the one kept
+    )
+
+
 def make_notification(*, recipient, kind: str, title, body="", link: str = "") -> tuple[Notification, bool]:
     """`notify`, also saying whether the notification is new (False: the same one was made just before)."""
-    if kind not in Notification.Kind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}")
-    with in_language_of(recipient):
-        title, body = _clip(title, TITLE_LENGTH), _clip(body, BODY_LENGTH)
-    link = link if len(link) <= LINK_LENGTH else ""
-    repeated = (
-        notifications_of(recipient)
-        .filter(kind=kind, link=link, title=title, body=body, created_at__gte=timezone.now() - REPEAT_WINDOW)
-        .first()
-    )
-    if repeated is not None:
-        return repeated, False
-    notification = Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, link=link)
-    live.publish(recipient.pk, payload_of(notification, unread_count(recipient)))
-    if recipient.notify_by_email and recipient.email:
-        transaction.on_commit(lambda: _queue_email(notification.pk), robust=True)
-    return notification, True
+    return make_notifications([Draft(recipient, kind, title, body, link)])[0]
 
 
 def _queue_email(notification_id: int) -> None:

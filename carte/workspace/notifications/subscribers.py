@@ -23,7 +23,7 @@ from carte.core import events, live, policy
 from carte.planner.models import Task
 from carte.sales.models import Deal, Stage
 from carte.workspace.models import Notification
-from carte.workspace.notifications.services import in_language_of, make_notification
+from carte.workspace.notifications.services import Draft, in_language_of, make_notification, make_notifications
 
 Kind = Notification.Kind
 MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
@@ -166,30 +166,37 @@ def _call_link(call) -> str:
     return url_of("calls:call_detail", call.pk) or (url_of("clients:card", call.client_id) if call.client_id else "")
 
 
-def call_ringing(event: events.Event) -> None:
-    """The employee at the extension: a notification and the pop-up with the caller's card."""
-    call = _call(event.data.get("call_id"))
-    if call is None or call.employee_id is None or not call.employee.is_active:
-        return
-    recipient = call.employee
-    with in_language_of(recipient):
-        caller = _caller(call)
-        title = _("Incoming call from %(caller)s") % {"caller": caller}
-        body = call.number if call.client_id and call.number else ""
-    _notification, new = make_notification(
-        recipient=recipient, kind=Kind.INCOMING_CALL, title=title, body=body, link=_call_link(call)
-    )
-    if new:
-        live.publish(
-            recipient.pk,
-            {
-                "type": "call",
-                "state": "ringing",
-                "call_id": call.pk,
-                "title": caller,
-                "popup_url": url_of("calls:popup", call.pk),
-            },
-        )
+def calls_ringing(ringing: list[events.Event]) -> None:
+    """The employees at the extensions: a notification each and the pop-up with the caller's card.
+
+    Subscribed together: a phone system's batch of calls is read in one query and notified in one
+    insert (carte.calls applies a batch inside events.batched()).
+    """
+    ids = [event.data.get("call_id") for event in ringing]
+    calls = Call.objects.select_related("client", "employee").in_bulk([pk for pk in ids if pk])
+    rung, drafts = [], []
+    for pk in dict.fromkeys(ids):
+        call = calls.get(pk)
+        if call is None or call.employee_id is None or not call.employee.is_active:
+            continue
+        with in_language_of(call.employee):
+            caller = _caller(call)
+            title = _("Incoming call from %(caller)s") % {"caller": caller}
+            body = call.number if call.client_id and call.number else ""
+        rung.append((call, caller))
+        drafts.append(Draft(call.employee, Kind.INCOMING_CALL, title, body, _call_link(call)))
+    for (call, caller), (_notification, new) in zip(rung, make_notifications(drafts), strict=True):
+        if new:
+            live.publish(
+                call.employee_id,
+                {
+                    "type": "call",
+                    "state": "ringing",
+                    "call_id": call.pk,
+                    "title": caller,
+                    "popup_url": url_of("calls:popup", call.pk),
+                },
+            )
 
 
 def call_answered(event: events.Event) -> None:
@@ -249,7 +256,6 @@ HANDLERS = {
     "task.reminder": task_reminder,
     "task.overdue": task_overdue,
     "note.added": note_added,
-    "call.ringing": call_ringing,
     "call.answered": call_answered,
     "call.ended": call_ended,
     "call.missed": call_missed,
@@ -257,6 +263,11 @@ HANDLERS = {
 }
 
 
+TOGETHER = {"call.ringing": calls_ringing}
+
+
 def subscribe_all() -> None:
     for name, handler in HANDLERS.items():
         events.subscribe(name, handler)
+    for name, batch_handler in TOGETHER.items():
+        events.subscribe_together(name, batch_handler)
