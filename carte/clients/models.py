@@ -362,7 +362,7 @@ class CustomField(models.Model):
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", pgettext_lazy("field kind", "Number")
         MONEY = "money", _("Money")
         DATE = "date", _("Date")
         CHOICE = "choice", _("Choice")
