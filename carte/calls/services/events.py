@@ -46,7 +46,7 @@ from carte.calls.matching import (
 from carte.calls.models import Call, CallEvent, Connection
 from carte.calls.summaries import call_summary
 from carte.clients.models import TimelineEntry
-from carte.clients.services import record_timeline
+from carte.clients.services.timeline import SUMMARY_LENGTH
 from carte.core import events
 from carte.core.errors import DomainError
 from carte.core.events import batched as batched_events
@@ -392,24 +392,36 @@ def _create_callback_task(call: Call):
     )
 
 
-def _log_on_timeline(call: Call, before: _Before) -> None:
-    """One timeline entry per ended call with a client; a later fact (a late "answered") rewrites it."""
+def _log_on_timeline(call: Call, before: _Before, entries: list[TimelineEntry] | None) -> None:
+    """One timeline entry per ended call with a client; a later fact (a late "answered") rewrites it.
+
+    A batch collects the new entries in `entries` and writes them together; else each is written now.
+    """
     if call.ended_at is None or call.client_id is None:
-        return
-    client = call.client  # loaded only for an ended call
-    if client is None:
         return
     summary = call_summary(call)
     if call.logged_at is None:
-        record_timeline(client=client, kind=TIMELINE_KIND, summary=summary, link=call_url(call), at=call.started_at)
+        entry = TimelineEntry(
+            client_id=call.client_id,
+            kind=TIMELINE_KIND,
+            summary=summary[:SUMMARY_LENGTH],
+            link=call_url(call),
+            at=call.started_at,
+        )
+        if entries is None:
+            entry.save()
+        else:
+            entries.append(entry)
         call.logged_at = timezone.now()
     elif summary != before.summary:
-        TimelineEntry.objects.filter(client=client, kind=TIMELINE_KIND, link=call_url(call)).update(
+        TimelineEntry.objects.filter(client_id=call.client_id, kind=TIMELINE_KIND, link=call_url(call)).update(
             summary=summary, at=call.started_at
         )
 
 
-def _follow_up(call: Call, phone: PhoneEvent, before: _Before, notes: list[str]) -> None:
+def _follow_up(
+    call: Call, phone: PhoneEvent, before: _Before, notes: list[str], entries: list[TimelineEntry] | None = None
+) -> None:
     """The side effects of the transitions this event caused; each happens once per call."""
     incoming = call.direction == Direction.INCOMING
     if (
@@ -449,7 +461,7 @@ def _follow_up(call: Call, phone: PhoneEvent, before: _Before, notes: list[str])
             client_id=call.client_id,
             task_id=task.pk if task is not None else None,
         )
-    _log_on_timeline(call, before)
+    _log_on_timeline(call, before, entries)
 
 
 def receive_event(*, connection: Connection, event: dict) -> CallEvent:
@@ -499,6 +511,12 @@ def receive_event(*, connection: Connection, event: dict) -> CallEvent:
 # ---------------------------------------------------------------------------------------------
 
 BATCH_ATTEMPTS = 3
+# What events change on a call: a batch writes them for all its calls in one statement.
+FOLLOWED_FIELDS = [
+    field.name
+    for field in Call._meta.concrete_fields
+    if not field.primary_key and field.name not in ("connection", "external_id", "notes", "result", "created_at")
+]
 
 
 def receive_events(*, connection: Connection, events: list) -> list[CallEvent]:
@@ -514,7 +532,7 @@ def receive_events(*, connection: Connection, events: list) -> list[CallEvent]:
     events are applied one by one.
     """
     # What the batch makes happen (notifications, pop-ups) is written and sent together too.
-    with batched_events(), batched_messages():
+    with batched_messages(), batched_events():  # the events are followed up first, then their messages sent
         if not connection.active:
             return [receive_event(connection=connection, event=event) for event in events]
         for _attempt in range(BATCH_ATTEMPTS):
@@ -588,6 +606,7 @@ class _Batch:
 
     def apply(self) -> list[CallEvent]:
         journal: list[CallEvent | None] = []
+        self.entries: list[TimelineEntry] = []  # the ended calls' timeline entries, written together
         changed: dict[str, Call] = {}
         for event, phone in zip(self.events, self.read, strict=True):
             if isinstance(phone, str):
@@ -607,7 +626,7 @@ class _Batch:
             if call.extension and call.employee_id is None:
                 outcome = Outcome.UNMATCHED
                 notes.append(_("No active employee has the extension “%(extension)s”.") % {"extension": call.extension})
-            _follow_up(call, phone, before, notes)
+            _follow_up(call, phone, before, notes, self.entries)
             changed[call.external_id] = call
             self.seen[phone.event_id] = call.pk
             journal.append(
@@ -621,7 +640,8 @@ class _Batch:
                 )
             )
         for call in changed.values():
-            call.save()
+            call.save(update_fields=FOLLOWED_FIELDS)
+        TimelineEntry.objects.bulk_create(self.entries)
         CallEvent.objects.bulk_create([entry for entry in journal if entry is not None])
         return [
             entry if entry is not None else reject_event(connection=self.connection, payload=event, reason=str(phone))

@@ -15,12 +15,12 @@ from carte.core.errors import Invalid
 SUMMARY_LENGTH = max_length(TimelineEntry, "summary")
 
 
-@transaction.atomic
 def record_timeline(*, client: Client, kind: str, summary: str, link: str = "", actor=None, at: datetime | None = None):
     """Add an entry to a client's timeline. For other apps' services, which have checked rights already.
 
     `kind` should be registered with carte.clients.card.register_timeline_kind so the card
-    can label and filter it; `link` is the URL of the record the entry is about.
+    can label and filter it; `link` is the URL of the record the entry is about. One insert,
+    atomic by itself: no transaction of its own (a savepoint costs two more statements per entry).
     """
     return TimelineEntry.objects.create(
         client=client,

@@ -225,7 +225,8 @@ def create_task(
         raise Invalid(errors=errors)
     _derive(task)
     task.save()
-    task.co_assignees.set(co)
+    if co:  # a new task shares with nobody yet: nothing to read or delete first
+        task.co_assignees.add(*co)
     record(actor, Verb.CREATE, task, changes=diff({}, snapshot(task, AUDITED)))
     _timeline(task, _("Task planned: %(title)s, %(when)s") % {"title": task.title, "when": _when(task)}, actor)
     recipients = _recipients(task, co, actor)
