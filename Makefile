@@ -52,14 +52,17 @@ test: install browser
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
+# Tests run in TEST_WORKERS processes (pytest-xdist; "auto" is one per core), each on its own database.
+TEST_WORKERS ?= auto
+
 # The embedded database, whatever CARTE_TEST_DATABASE_URL says (the PostgreSQL run uses it).
 test-sqlite:
-	env -u CARTE_TEST_DATABASE_URL $(BIN)/pytest -q
+	env -u CARTE_TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # CI sets CARTE_TEST_DATABASE_URL (see .ci/run) and must not skip this run.
 test-postgres:
 	@if [ -n "$$CARTE_TEST_DATABASE_URL" ]; then \
-		$(BIN)/pytest -q -m "not e2e"; \
+		$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not e2e"; \
 	elif [ -n "$$CI" ]; then \
 		echo "CARTE_TEST_DATABASE_URL is not set: the PostgreSQL run cannot be skipped in CI"; exit 1; \
 	else \
