@@ -93,3 +93,13 @@ def smtp_server(settings):
     settings.BASE_URL = "https://crm.example.com"
     yield mailbox
     controller.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_live_source_outlives_the_tests():
+    """The live channel's reading thread (started by a browser's stream) must stop before the test
+    databases are dropped, or it logs "no such table" errors at exit."""
+    yield
+    from carte.core import live
+
+    live.hub().stop()

@@ -38,3 +38,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def no_live_source_left():
+    """A page's stream starts the live channel's reading thread; it must not outlive this test's data."""
+    yield
+    from carte.core import live
+
+    live.hub().stop()
