@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from carte.calls import queries, services
 from carte.calls.models import Call, CallEvent, Connection
-from carte.calls.services import events as phone_events
+from carte.calls.services import batches
 from carte.calls.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, verify
 from carte.clients.queries import get_client_for
 from carte.core.api import PageOut, paged
@@ -333,11 +333,9 @@ def receive_events(request: HttpRequest, key: str):
             reason = _("Send between 1 and %(count)d events in one array.") % {"count": MAX_BATCH}
             services.reject_event(connection=connection, payload={"events": len(parsed)}, reason=reason)
             raise Invalid(reason)
-        results = [
-            _outcome(journaled) for journaled in phone_events.receive_events(connection=connection, events=parsed)
-        ]
+        results = [_outcome(journaled) for journaled in batches.receive_events(connection=connection, events=parsed)]
         return Status(202, {"results": results})
-    journaled = phone_events.receive_events(connection=connection, events=[parsed])[0]
+    journaled = batches.receive_events(connection=connection, events=[parsed])[0]
     if journaled.outcome == CallEvent.Outcome.REJECTED:
         raise Invalid(journaled.reason)
     return Status(202, _outcome(journaled))

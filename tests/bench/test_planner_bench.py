@@ -58,7 +58,7 @@ def test_the_planned_phone_events_end_with_the_statuses_the_ingestion_check_expe
     """The webhook check's calls, applied in its interleaved, partly shuffled and repeated order,
     give the statuses it verifies (the check itself needs a real server: `make bench`)."""
     from carte.calls.models import Connection
-    from carte.calls.services.events import receive_events
+    from carte.calls.services.batches import receive_events
 
     people["alice"].phone_extension = "101"
     people["alice"].save()

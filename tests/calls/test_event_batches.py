@@ -7,7 +7,7 @@ from django.db import connection as database
 
 from carte.calls.models import Call, CallEvent, Connection
 from carte.calls.services import receive_event
-from carte.calls.services.events import receive_events
+from carte.calls.services.batches import receive_events
 from carte.planner.models import Task
 from tests.calls.conftest import at, event
 from tests.calls.test_events_concurrency import run_together
