@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "carte.sales",
     "carte.planner",
     "carte.calls",
+    "carte.transfer",
     "carte.workspace",
 ]
 
@@ -175,6 +176,8 @@ X_FRAME_OPTIONS = "DENY"
 # Django's own CSRF failure page has an inline style that our CSP blocks.
 CSRF_FAILURE_VIEW = "carte.workspace.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files to import: kept under MEDIA_ROOT/imports; larger ones are refused before they are read.
+IMPORT_MAX_BYTES = env_int("CARTE_IMPORT_MAX_MB", 200) * 1024 * 1024
 
 EMAIL_URL = env_str("CARTE_EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = env_str("CARTE_FROM_EMAIL", "carte@localhost")
