@@ -1,6 +1,7 @@
 """Phone numbers: kept as typed, as E.164 when they can be parsed, and as bare digits for fragment search."""
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -15,8 +16,13 @@ def digits_of(text: str) -> str:
 
 def to_e164(text: str, region: str | None = None) -> str:
     """The E.164 form ("+33612345678"), or "" when the number cannot be read as valid."""
+    return _e164(text, region or settings.PHONE_REGION)
+
+
+@lru_cache(maxsize=4096)  # an import reads each number several times (duplicates, search, storage)
+def _e164(text: str, region: str) -> str:
     try:
-        number = phonenumbers.parse(text, region or settings.PHONE_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return ""
     if not phonenumbers.is_possible_number(number):
