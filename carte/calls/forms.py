@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carte.calls.models import Call, Connection
+from carte.calls.queries import CallCriteria
 from carte.calls.services.calls import NOTES_LENGTH, RESULT_LENGTH
 from carte.core.listing import period_error
 
@@ -40,6 +41,19 @@ class CallFilterForm(forms.Form):
         if error:
             self.add_error("date_to", error)
         return cleaned
+
+    def criteria(self) -> CallCriteria:
+        """The filters as the call log's query takes them (the screen and the exports); call once valid."""
+        data = self.cleaned_data
+        return CallCriteria(
+            direction=data["direction"] or "",
+            status=data["status"] or "",
+            employee=data["employee"].pk if data["employee"] else None,
+            client=data["client"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            find=data["find"] or "",
+        )
 
 
 class CallNotesForm(forms.Form):

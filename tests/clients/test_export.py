@@ -8,7 +8,7 @@ import pytest
 from carte.clients import services
 from carte.clients.filters import read_filters
 from carte.clients.queries import lists
-from carte.clients.services.bulk import safe_cell
+from carte.core.cells import neutralized as safe_cell
 from carte.core.errors import NotAllowed, NotFound
 from carte.core.models import AuditEntry
 

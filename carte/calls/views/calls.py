@@ -66,17 +66,7 @@ def call_list(request):
     form = CallFilterForm(request.GET, employees=owner_choices(request.user))
     page = None
     if form.is_valid():
-        data = form.cleaned_data
-        criteria = queries.CallCriteria(
-            direction=data["direction"] or "",
-            status=data["status"] or "",
-            employee=data["employee"].pk if data["employee"] else None,
-            client=data["client"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            find=data["find"] or "",
-        )
-        page = queries.call_page(request.user, criteria, request.GET.get("page"), PAGE_SIZE)
+        page = queries.call_page(request.user, form.criteria(), request.GET.get("page"), PAGE_SIZE)
         _decorate(request.user, page.items)
     context = {
         "form": form,

@@ -35,12 +35,11 @@ from carte.clients.services import cleaning
 from carte.clients.services.clients import update_client
 from carte.core import policy
 from carte.core.audit import Verb, diff, record
+from carte.core.cells import neutralized
 from carte.core.errors import DomainError, Invalid, NotAllowed, NotFound
 
 BATCH_SIZE = 500
 EXPORT_CHUNK = 1000
-# A cell starting with one of these is a formula to a spreadsheet: it gets a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_LISTED = 20
 
 
@@ -222,11 +221,6 @@ def change_clients(
 # --- export -------------------------------------------------------------------------------------
 
 
-def safe_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 class _Line:
     """What csv.writer writes to: it hands each written row back."""
 
@@ -260,11 +254,11 @@ def _exportable(actor, ids: list[int]) -> QuerySet:
 def _lines(clients: QuerySet, columns: list[Column], header: list[str]) -> Iterator[str]:
     """The CSV, row by row, in the language and time zone of the request that asked for it."""
     writer = csv.writer(_Line())
-    yield "\ufeff" + writer.writerow([safe_cell(label) for label in header])
+    yield "\ufeff" + writer.writerow([neutralized(label) for label in header])
     language, zone = translation.get_language(), timezone.get_current_timezone()
     with translation.override(language), timezone.override(zone):
         for client in clients.iterator(chunk_size=EXPORT_CHUNK):
-            yield writer.writerow([safe_cell(cell_text(client, column)) for column in columns])
+            yield writer.writerow([neutralized(cell_text(client, column)) for column in columns])
 
 
 def export_clients(

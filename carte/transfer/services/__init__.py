@@ -1,0 +1,1 @@
+"""The use cases of imports and exports, one module per part."""
