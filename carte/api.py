@@ -26,6 +26,7 @@ from carte.sales.api import deals as deal_endpoints
 from carte.sales.api import documents as document_endpoints
 from carte.sales.api import payments as payment_endpoints
 from carte.sales.api import targets as target_endpoints
+from carte.transfer.api import router as transfer_router
 from carte.workspace.api import router as workspace_router
 
 api = NinjaAPI(
@@ -61,4 +62,5 @@ for sales_router in (
 api.add_router("/", task_endpoints.router)
 api.add_router("/", calendar_endpoints.router)
 api.add_router("/", calls_router)
+api.add_router("/", transfer_router)
 api.add_router("/", workspace_router)

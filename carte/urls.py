@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("carte.sales.urls")),
     path("planner/", include("carte.planner.urls")),
     path("calls/", include("carte.calls.urls")),
+    path("", include("carte.transfer.urls")),
     path("api/v1/", api.urls),
 ]
 

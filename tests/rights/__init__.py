@@ -7,6 +7,8 @@ records its rows name ("@alices_deal"), made once per test on top of the common 
 
 import importlib
 import pkgutil
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -30,9 +32,31 @@ class World:
 
     def __getattr__(self, name):
         try:
-            return self.records[name]
+            return self.record(name)
         except KeyError:
             raise AttributeError(name) from None
+
+    def make_named(self, row) -> None:
+        """Make the `Later` records a row names, before the test takes the database's state."""
+        texts = [*row.args, *_texts(row.data), row.query]
+        for text in texts:
+            for name in re.findall(r"@(\w+)", str(text)):
+                if name in self.records:
+                    self.record(name)
+
+    def record(self, name: str):
+        """A record by name; one made `Later` is made now, the first time a row names it."""
+        value = self.records[name]
+        if isinstance(value, Later):
+            value = self.records[name] = value.make()
+        return value
+
+
+@dataclass(frozen=True)
+class Later:
+    """A record too costly to make for every test of the matrix (an uploaded file): made when a row names it."""
+
+    make: Callable[[], object]
 
 
 @dataclass(frozen=True)
@@ -74,7 +98,7 @@ def _resolve(world: World, value):
     if isinstance(value, list):
         return [_resolve(world, item) for item in value]
     if isinstance(value, str) and (value.startswith("@") or value in world.people):
-        return world.records[value.removeprefix("@")].pk
+        return world.record(value.removeprefix("@")).pk
     return value
 
 
@@ -85,3 +109,12 @@ def row(name, method="GET", allowed=EVERYONE, hidden=(), args=(), data=None, que
 def extensions() -> list:
     """The modules of this package, in name order."""
     return [importlib.import_module(f"{__name__}.{module.name}") for module in sorted(pkgutil.iter_modules(__path__))]
+
+
+def _texts(data) -> list:
+    """Every value of a row's data, lists and dicts opened."""
+    if isinstance(data, dict):
+        return [text for value in data.values() for text in _texts(value)]
+    if isinstance(data, list | tuple):
+        return [text for value in data for text in _texts(value)]
+    return [data]

@@ -29,7 +29,7 @@ class RowNamingRecords(Row):
     """A row whose query string names records of the world ("?department=@north")."""
 
     def url(self, world: World) -> str:
-        return re.sub(r"@(\w+)", lambda found: str(world.records[found.group(1)].pk), super().url(world))
+        return re.sub(r"@(\w+)", lambda found: str(world.record(found.group(1)).pk), super().url(world))
 
 
 def named(*args, **kwargs) -> RowNamingRecords:
