@@ -115,6 +115,11 @@ def refresh(clients: Iterable[Client | int]) -> None:
             client.search_document = documents[client.pk]
 
 
+def indexed_together():
+    """For bulk loads of clients (carte.clients.services.loading): see carte.core.search.indexed_together."""
+    return engine.indexed_together(connections["default"], Client._meta.db_table, FIELD)
+
+
 def matching(queryset: QuerySet, text: str | None) -> QuerySet:
     """Clients of `queryset` found by a search text; the queryset itself for an empty text.
 

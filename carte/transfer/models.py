@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Import(models.Model):
@@ -22,7 +23,7 @@ class Import(models.Model):
         CHECKED = "checked", _("Dry run done")
         QUEUED = "queued", _("Waiting to run")
         RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("import", "Done")
         FAILED = "failed", _("Stopped by an error")
         UNDOING = "undoing", _("Being undone")
         UNDONE = "undone", _("Undone")
@@ -52,6 +53,7 @@ class Import(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)  # last batch committed, to find a stalled run
+    runner = models.CharField(max_length=32, blank=True)  # the job that holds the run: one at a time
     finished_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,10 +4,12 @@ A run reads the file from the row after `rows_done` and saves BATCH rows per tra
 the records, the journal rows and the counters commit together. A worker killed in the
 middle loses only the batch it was writing, which nobody was told about; the import then
 shows as stalled and resumes after its last saved batch (by hand, or by the periodic job
-`resume_stalled`). Messages are written in the language of who imports.
+`resume_stalled`). Messages are written in the language of who imports; "import.finished"
+tells the workspace when a run ends, done or stopped.
 """
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,18 +21,20 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from carte.core import bulk, events
 from carte.core.errors import Conflict
 from carte.transfer import readers
 from carte.transfer.models import Import, ImportRow
-from carte.transfer.services.imports import layout_of, moved_message, options_of, path_of, rows_of
+from carte.transfer.services.imports import STALLED_AFTER, layout_of, moved_message, options_of, path_of, rows_of
 from carte.transfer.targets import target
 from carte.transfer.targets.base import Context, Outcome, Row
 
 log = logging.getLogger(__name__)
 BATCH = 500
-STALLED_AFTER = timedelta(minutes=5)
 Status, Phase = Import.Status, ImportRow.Phase
 COUNTED = ("created", "updated", "skipped", "failed")
+KEEP_FILES = timedelta(days=7)
+ABANDONED = timedelta(days=30)
 
 
 def context_for(source: Import, *, dry: bool) -> Context:
@@ -48,29 +52,34 @@ def _batches(source: Import, skip: int) -> Iterator[list[Row]]:
         yield rows_of(source, batch)
 
 
-def _journal(source: Import, phase: str, outcomes: list[Outcome]) -> list[ImportRow]:
+JOURNAL_COLUMNS = ("source", "phase", "number", "outcome", "object_id", "stamp", "before", "message")
+
+
+def _journal(source: Import, phase: str, outcomes: list[Outcome]) -> None:
+    """Write the report's rows of a batch (a run keeps every row, for the undo; a dry run its failures and skips).
+
+    As plain values in one insert: an import of a million rows writes a million of them.
+    """
     rows = []
     for outcome in outcomes:
-        keep = phase == Phase.RUN or outcome.outcome in ("failed", "skipped")
-        if keep:
+        if phase == Phase.RUN or outcome.outcome in ("failed", "skipped"):
+            made = outcome.object_id if outcome.object_id and outcome.object_id > 0 else None
             rows.append(
-                ImportRow(
-                    source=source,
-                    phase=phase,
-                    number=outcome.number,
-                    outcome=outcome.outcome,
-                    object_id=outcome.object_id if outcome.object_id and outcome.object_id > 0 else None,
-                    stamp=outcome.stamp,
-                    before=outcome.before,
-                    message=outcome.message[:1000],
+                (
+                    source.pk,
+                    phase,
+                    outcome.number,
+                    outcome.outcome,
+                    made,
+                    outcome.stamp,
+                    outcome.before,
+                    outcome.message[:1000],
                 )
             )
-        rows += [
-            ImportRow(source=source, phase=phase, number=outcome.number, outcome="created", object_id=made, stamp="1")
-            for made in outcome.also
-            if phase == Phase.RUN
-        ]
-    return rows
+        if phase == Phase.RUN:
+            rows += [(source.pk, phase, outcome.number, "created", made, "1", None, "") for made in outcome.also]
+    if rows:
+        bulk.insert(ImportRow, JOURNAL_COLUMNS, rows)
 
 
 def _in_language_of(source: Import):
@@ -83,11 +92,11 @@ def _count_rows(source: Import) -> None:
         Import.objects.filter(pk=source.pk).update(total_rows=source.total_rows)
 
 
-def _stop(source: Import, exc: Exception) -> None:
+def _stop(source: Import, exc: Exception, status: str = Status.FAILED) -> None:
     """Record why a job stopped, in words for the user (the details go to the log)."""
     log.exception("import %s stopped", source.pk)
     message = getattr(exc, "message", "") or _("The import stopped on an unexpected error; it can be resumed.")
-    Import.objects.filter(pk=source.pk).update(status=Status.FAILED, error=str(message)[:2000])
+    Import.objects.filter(pk=source.pk).update(status=status, error=str(message)[:2000], runner="")
 
 
 def check(import_id: int) -> None:
@@ -107,10 +116,10 @@ def check(import_id: int) -> None:
                     transaction.set_rollback(True)  # a dry run writes nothing, whatever a target does
                 counts.update(outcome.outcome for outcome in outcomes)
                 counts["rows"] += len(batch)
-                ImportRow.objects.bulk_create(_journal(source, Phase.CHECK, outcomes), batch_size=1000)
+                _journal(source, Phase.CHECK, outcomes)
                 Import.objects.filter(pk=source.pk).update(check_counts=dict(counts), heartbeat_at=timezone.now())
         except Exception as exc:
-            _stop(source, exc)
+            _stop(source, exc, Status.UPLOADED)  # nothing was saved: the file can be read another way
             return
     Import.objects.filter(pk=source.pk).update(
         status=Status.CHECKED, check_counts=dict(counts), checked_at=timezone.now()
@@ -118,37 +127,53 @@ def check(import_id: int) -> None:
 
 
 def run(import_id: int) -> None:
-    """Save the rows after the last saved batch, BATCH at a time, each batch whole or not at all."""
+    """Save the rows after the last saved batch, BATCH at a time, each batch whole or not at all.
+
+    The job claims the import with a token of its own: a second job for the same import (a
+    resume sent twice, a stalled run queued again while its worker was only slow) finds it
+    claimed and leaves; a job that lost its claim stops before its next batch.
+    """
+    runner = uuid.uuid4().hex
     with transaction.atomic():
         source = Import.objects.select_for_update().select_related("owner").filter(pk=import_id).first()
-        if source is None or source.status not in (Status.QUEUED, Status.RUNNING):
+        if source is None or source.status != Status.QUEUED:
             return
         now = timezone.now()
-        source.status, source.heartbeat_at = Status.RUNNING, now
+        source.status, source.heartbeat_at, source.runner = Status.RUNNING, now, runner
         source.started_at = source.started_at or now
-        source.save(update_fields=["status", "heartbeat_at", "started_at"])
+        source.save(update_fields=["status", "heartbeat_at", "started_at", "runner"])
     with _in_language_of(source):
         try:
             _count_rows(source)
-            _run_batches(source)
+            finished = _run_batches(source, runner)
         except Exception as exc:
             _stop(source, exc)
+            events.emit("import.finished", actor=source.owner, import_id=source.pk)
             return
-    Import.objects.filter(pk=source.pk, status=Status.RUNNING).update(status=Status.DONE, finished_at=timezone.now())
+    if finished:
+        Import.objects.filter(pk=source.pk, runner=runner).update(
+            status=Status.DONE, finished_at=timezone.now(), runner=""
+        )
+        events.emit("import.finished", actor=source.owner, import_id=source.pk)
 
 
-def _run_batches(source: Import) -> None:
+def _run_batches(source: Import, runner: str) -> bool:
+    """The batches after `rows_done`; False when another job took the import over (this one stops)."""
     context, chosen = context_for(source, dry=False), target(source.target)
     for batch in _batches(source, source.rows_done):
         with transaction.atomic():
+            held = Import.objects.select_for_update().filter(pk=source.pk, runner=runner, status=Status.RUNNING)
+            if not held.exists():
+                return False
             outcomes = chosen.save(context, batch)
-            ImportRow.objects.bulk_create(_journal(source, Phase.RUN, outcomes), batch_size=1000)
+            _journal(source, Phase.RUN, outcomes)
             counts = Counter(outcome.outcome for outcome in outcomes)
             Import.objects.filter(pk=source.pk).update(
                 rows_done=F("rows_done") + len(batch),
                 heartbeat_at=timezone.now(),
                 **{name: F(name) + counts[name] for name in COUNTED if counts[name]},
             )
+    return True
 
 
 def moved_rows(source: Import) -> list[int]:
@@ -189,5 +214,24 @@ def resume_stalled() -> list[int]:
     """The runs whose worker died (no batch for STALLED_AFTER): queued again; answers their ids."""
     limit = timezone.now() - STALLED_AFTER
     stalled = list(Import.objects.filter(status=Status.RUNNING, heartbeat_at__lt=limit).values_list("pk", flat=True))
-    Import.objects.filter(pk__in=stalled).update(status=Status.QUEUED)
+    Import.objects.filter(pk__in=stalled).update(status=Status.QUEUED, runner="")
     return stalled
+
+
+def remove_old_files(now=None) -> int:
+    """Files of imports done (or undone) KEEP_FILES ago, and imports never run after ABANDONED: removed.
+
+    A finished import keeps its report and its undo (the journal is in the database); its
+    file, which holds people's data, is only needed to run or resume it. Answers how many
+    files went.
+    """
+    now = now or timezone.now()
+    finished = Import.objects.filter(status__in=(Status.DONE, Status.UNDONE), finished_at__lt=now - KEEP_FILES)
+    abandoned = Import.objects.filter(status__in=(Status.UPLOADED, Status.CHECKED), created_at__lt=now - ABANDONED)
+    removed = 0
+    for source in [*finished.exclude(stored_name=""), *abandoned]:
+        path_of(source).unlink(missing_ok=True)
+        removed += 1
+    finished.update(stored_name="")
+    abandoned.delete()
+    return removed

@@ -1,9 +1,11 @@
 """vCard files (2.1, 3.0, 4.0) read as a table of fixed columns, one row per card."""
 
 import pytest
+from django.utils import translation
 
 from carte.transfer import readers
 from carte.transfer.readers.vcard import KEYS
+from carte.transfer.services import mapping
 from tests.transfer.files import PHOTO_BASE64, persons, saved, vcard3, vcard4
 
 
@@ -91,7 +93,7 @@ def test_vcard_2_1_from_an_old_phone_with_bare_types_a_code_page_and_unfolded_ba
     ivan = cards[0][1]
     assert (ivan["last_name"], ivan["first_name"], ivan["full_name"]) == ("Иванов", "Иван", "Иван Иванов")
     assert ivan["mobile_phones"] == "+7 916 123-45-67"
-    assert ivan["other_phones"] == "+7 495 123-45-67"  # a fax is no work phone
+    assert ivan["fax"] == "+7 495 123-45-67"  # a fax is no work phone
     assert ivan["home_phones"] == "+7 495 765-43-21"
     assert ivan["other_emails"] == "ivan@example.ru"
     assert (ivan["organization"], ivan["department"]) == ('ООО "Ромашка", филиал', "Отдел продаж")
@@ -140,3 +142,76 @@ def test_skip_passes_over_cards_already_imported(tmp_path):
     layout = readers.inspect(path, "contacts.vcf")
     assert readers.count_rows(path, layout) == 5
     assert [number for number, _cells in readers.rows(path, layout, skip=3)] == [4, 5]
+
+
+def card(*lines: str) -> str:
+    return "\r\n".join(("BEGIN:VCARD", *lines, "END:VCARD", ""))
+
+
+def test_a_card_is_a_company_when_it_says_so_or_names_nobody_but_its_organization(tmp_path):
+    content = "".join(
+        [
+            card(
+                "VERSION:4.0",
+                "KIND:org",
+                "FN:Acme\\, Inc",
+                "ORG:Acme\\, Inc. (SARL)",
+                "TEL;TYPE=work:+33 1 42 68 53 00",
+            ),
+            card("VERSION:4.0", "KIND:individual", "FN:Jean Dupont", "N:Dupont;Jean;;;", "ORG:Acme\\, Inc"),
+            card("VERSION:3.0", "N:;;;;", "FN:Boulangerie Martin", "ORG:Boulangerie Martin;", "X-ABShowAs:COMPANY"),
+            card("VERSION:3.0", "FN:Garage  du Port", "ORG:garage du port"),  # no KIND: FN is the ORG
+            card("VERSION:3.0", "FN:Accueil", "ORG:Garage du Port"),  # someone at the garage, not the garage
+            card("VERSION:4.0", "KIND:org", "ORG:Ромашка;Отдел продаж"),  # no FN: the company is named by its ORG
+            card("VERSION:3.0", "N:Smith;Anna;;;"),
+        ]
+    ).encode()
+    _layout, cards = read(saved(tmp_path, "book.vcf", content))
+    got = [(card["kind"], card["full_name"], card["organization"]) for _number, card in cards]
+    assert got == [
+        ("company", "Acme, Inc", ""),  # the ORG is the card itself: no employer of the same name
+        ("person", "Jean Dupont", "Acme, Inc"),
+        ("company", "Boulangerie Martin", ""),
+        ("company", "Garage  du Port", ""),
+        ("person", "Accueil", "Garage du Port"),
+        ("company", "Ромашка", ""),
+        ("person", "Anna Smith", ""),
+    ]
+    assert cards[0][1]["work_phones"] == "+33 1 42 68 53 00"
+    assert cards[5][1]["department"] == "Отдел продаж"
+
+
+def test_the_kind_column_is_left_empty_for_an_empty_card(tmp_path):
+    content = (card("VERSION:4.0", "KIND:org") + card("VERSION:4.0", "KIND:org", "FN:Acme")).encode()
+    _layout, cards = read(saved(tmp_path, "book.vcf", content))
+    assert [(number, card["kind"]) for number, card in cards] == [(2, "company")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr", "ru"])
+def test_the_kind_column_of_a_vcard_is_suggested_as_the_kind_of_client(tmp_path, language):
+    content = card("VERSION:4.0", "KIND:org", "FN:Acme", "ORG:Acme").encode()
+    with translation.override(language):
+        layout, _cards = read(saved(tmp_path, "book.vcf", content))
+        suggested = mapping.suggest("clients", layout.columns)
+    columns = {key: str(index) for index, key in enumerate(KEYS)}
+    assert suggested[columns["kind"]] == "kind"
+    assert suggested[columns["full_name"]] == "name"
+    assert suggested[columns["organization"]] == "company"
+    assert suggested[columns["work_phones"]] == "phone_work"
+    assert (suggested[columns["fax"]], suggested[columns["tags"]]) == ("phone_fax", "tags")
+
+
+def test_categories_are_tags_and_a_fax_has_its_own_column(tmp_path):
+    content = card(
+        "VERSION:4.0",
+        "FN:Hélène Dupré",
+        "CATEGORIES:VIP,Salon 2024\\, Lyon",
+        "CATEGORIES:VIP",
+        "TEL;TYPE=fax:+33 1 42 68 53 09",
+        "TEL:+33 1 42 68 53 10",
+    ).encode()
+    _layout, cards = read(saved(tmp_path, "dupre.vcf", content))
+    found = cards[0][1]
+    assert found["tags"] == "VIP\nSalon 2024, Lyon"  # one per line, the escaped comma kept
+    assert (found["fax"], found["other_phones"]) == ("+33 1 42 68 53 09", "+33 1 42 68 53 10")

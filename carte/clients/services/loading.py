@@ -9,6 +9,7 @@ The caller (the import) holds the transaction and decides which cards to write.
 
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,7 +96,9 @@ def create_cards(actor, cards: list[NewCard], *, summary: str) -> list[Client]:
         clients.append(client)
     for client, pk in zip(clients, bulk.reserve_ids(Client, len(clients)), strict=True):
         client.pk = pk
-    bulk.insert(Client, CLIENT_COLUMNS, [[getattr(client, name) for name in CLIENT_COLUMNS] for client in clients])
+    with search.indexed_together() as index:
+        bulk.insert(Client, CLIENT_COLUMNS, [[getattr(client, name) for name in CLIENT_COLUMNS] for client in clients])
+        index([client.pk for client in clients])
     _write_lists(list(zip(clients, cards, strict=True)))
     summary = summary[:SUMMARY_LENGTH]
     bulk.insert(
@@ -108,7 +111,7 @@ def create_cards(actor, cards: list[NewCard], *, summary: str) -> list[Client]:
 
 def _write_lists(made: list[tuple[Client, NewCard]]) -> None:
     """The cards' lists, one insert per table, as rows of values (no model instance: a batch has thousands)."""
-    lists = {
+    lists: dict[tuple[type[models.Model], tuple[str, ...]], list[tuple]] = {
         (Phone, ("client", "kind", "number", "e164", "digits")): [
             (client.pk, p.kind, p.number, to_e164(p.number), digits_of(p.number))
             for client, card in made

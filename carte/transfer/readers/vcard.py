@@ -2,7 +2,10 @@
 
 Each card is a row, numbered by its position in the file; its values go to the columns
 of COLUMNS ("Work phones", "Personal emails"…), several values of a column one per line,
-so the mapping screen maps a vCard file like any other. Folded lines are unfolded,
+so the mapping screen maps a vCard file like any other. A card is a company ("Kind" column)
+when it says so (KIND:org, or Apple's X-ABShowAs:COMPANY) or when it only names its
+organization (FN is the ORG, no given or family name); a company's ORG is then the card
+itself, not an employer, and its "Organization" cell stays empty. Folded lines are unfolded,
 quoted-printable values decoded (in their CHARSET), escapes read; photos, logos, sounds
 and keys are skipped without keeping their data.
 """
@@ -14,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from carte.transfer.readers.layout import MAX_LINE, Layout, refuse, refuse_row
 from carte.transfer.readers.text import (
@@ -34,20 +37,23 @@ COLUMNS = (
     ("first_name", gettext_lazy("First name")),
     ("last_name", gettext_lazy("Last name")),
     ("middle_name", gettext_lazy("Middle name")),
+    ("kind", gettext_lazy("Kind")),
     ("organization", gettext_lazy("Organization")),
     ("department", gettext_lazy("Department")),
     ("title", gettext_lazy("Job title")),
     ("work_phones", gettext_lazy("Work phones")),
     ("mobile_phones", gettext_lazy("Mobile phones")),
     ("home_phones", gettext_lazy("Home phones")),
+    ("fax", gettext_lazy("Fax")),
     ("other_phones", gettext_lazy("Other phones")),
     ("work_emails", gettext_lazy("Work emails")),
     ("personal_emails", gettext_lazy("Personal emails")),
     ("other_emails", gettext_lazy("Other emails")),
-    ("address", gettext_lazy("Address")),
+    ("address", pgettext_lazy("postal", "Address")),
     ("birthday", gettext_lazy("Birthday")),
     ("website", gettext_lazy("Website")),
     ("note", gettext_lazy("Note")),
+    ("tags", gettext_lazy("Tags")),
     ("uid", gettext_lazy("UID")),
 )
 KEYS = tuple(key for key, _label in COLUMNS)
@@ -56,6 +62,7 @@ BINARY_ENCODINGS = ("B", "BASE64")
 BARE_ENCODINGS = ("QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT")
 ESCAPE = re.compile(r"\\(.)")
 BIRTHDAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T.*)?")
+COMPANY, PERSON = "company", "person"  # the kind's values, as the clients target reads them in any language
 
 
 def column_labels() -> list[str]:
@@ -208,8 +215,9 @@ def _text(value: str) -> str:
     return ESCAPE.sub(lambda match: "\n" if match.group(1) in "nN" else match.group(1), value).strip()
 
 
-def _components(value: str) -> list[str]:
-    """The parts of a structured value (N, ADR, ORG), split on ";" that are not escaped, escapes read."""
+def _components(value: str, mark: str = ";") -> list[str]:
+    """The parts of a structured value (N, ADR, ORG; CATEGORIES with ","), split on marks that are not
+    escaped, escapes read."""
     parts, current, escaped = [], [], False
     for char in value:
         if escaped:
@@ -217,7 +225,7 @@ def _components(value: str) -> list[str]:
             escaped = False
         elif char == "\\":
             escaped = True
-        elif char == ";":
+        elif char == mark:
             parts.append(_text("".join(current)))
             current = []
         else:
@@ -232,6 +240,7 @@ class _Card:
     def __init__(self):
         self.values: dict[str, list[str]] = {key: [] for key in KEYS}
         self.name_parts: list[str] = []
+        self.said_company = False  # KIND:org, or X-ABShowAs:COMPANY
 
     def put(self, key: str, value: str) -> None:
         value = value.strip()
@@ -262,19 +271,47 @@ class _Card:
             self.put("address", _address(_components(value)))
         elif name == "BDAY":
             self.put("birthday", _birthday(_text(value)))
+        elif name == "CATEGORIES":
+            for category in _components(value, ","):
+                self.put("tags", category)
+        elif name in ("KIND", "X-ABSHOWAS"):
+            self.said_company = self.said_company or _text(value).lower() in ("org", "organization", "company")
+
+    def is_company(self) -> bool:
+        """Whether the card is a company's: it says so, or it names nobody but its organization (the card
+        an address book saves for a company when it writes no KIND)."""
+        if self.said_company:
+            return True
+        values = self.values
+        if not values["organization"] or not values["full_name"] or values["first_name"] or values["last_name"]:
+            return False
+        return _same_name(values["full_name"][0], values["organization"][0])
 
     def cells(self) -> list[str]:
+        if not any(self.values.values()):
+            return [""] * len(KEYS)  # an empty card, left out of the rows
+        if self.is_company():
+            if not self.values["full_name"]:
+                self.put("full_name", self.values["organization"][0] if self.values["organization"] else "")
+            self.values["organization"] = []  # the company is the card itself, not an employer
+            self.put("kind", COMPANY)
+        else:
+            self.put("kind", PERSON)
         if not self.values["full_name"]:
             names = (self.values["first_name"], self.values["middle_name"], self.values["last_name"])
             self.put("full_name", " ".join(values[0] for values in names if values))
         return ["\n".join(self.values[key]) for key in KEYS]
 
 
+def _same_name(one: str, other: str) -> bool:
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+
+
 def _phone_column(types: set[str]) -> str:
     if types & {"cell", "mobile", "iphone"}:
         return "mobile_phones"
     if "fax" in types:
-        return "other_phones"
+        return "fax"
     if "work" in types:
         return "work_phones"
     if "home" in types:

@@ -76,14 +76,17 @@ def _unsafe(name: str) -> bool:
 def opened(path: Path):
     """The workbook, read-only, formulas as their cached values; a damaged one is refused."""
     check_archive(path)
-    try:
-        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except Exception:  # a hostile or broken file may fail anywhere inside openpyxl
-        refuse(_("This Excel file is damaged: it cannot be read."))
-    try:
-        yield book
-    finally:
-        book.close()
+    # Given an open file, not a name: openpyxl refuses a name that does not end in .xlsx, and an
+    # uploaded file is kept as "<uuid>.upload" (carte.transfer.services.imports).
+    with open(path, "rb") as stream:
+        try:
+            book = load_workbook(stream, read_only=True, data_only=True, keep_links=False)
+        except Exception:  # a hostile or broken file may fail anywhere inside openpyxl
+            refuse(_("This Excel file is damaged: it cannot be read."))
+        try:
+            yield book
+        finally:
+            book.close()
 
 
 def inspect(path: Path, *, sheet="", header_row=None) -> Layout:

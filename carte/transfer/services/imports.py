@@ -8,15 +8,19 @@ and the run itself are jobs (carte.transfer.running); this module only queues th
 
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from carte.core import policy
 from carte.core.audit import record
+from carte.core.cells import FORMULA_STARTS
 from carte.core.errors import Conflict, Invalid, NotAllowed
 from carte.core.models import AuditEntry
 from carte.transfer import readers
@@ -26,6 +30,7 @@ from carte.transfer.targets import PATHS, target
 from carte.transfer.targets.base import Options, Outcome, Row
 
 PREVIEW_ROWS = 10
+STALLED_AFTER = timedelta(minutes=5)  # a run with no saved batch for this long has lost its worker
 CHUNK = 1024 * 1024
 Status = Import.Status
 
@@ -38,16 +43,21 @@ def path_of(source: Import) -> Path:
     return folder() / source.stored_name
 
 
-def default_options(actor) -> Options:
-    """Numbers and dates read as the user's language writes them; duplicates skipped; the user owns new records."""
+def default_options(actor, target_key: str) -> Options:
+    """Numbers and dates read as the user's language writes them; duplicates found by every key the target
+    knows, and skipped; the user owns new records."""
     language = (getattr(actor, "language", "") or get_language() or settings.LANGUAGE_CODE)[:2]
-    decimal = "," if language in ("fr", "ru") else "."
-    return Options(decimal=decimal, date_order="mdy" if settings.PHONE_REGION == "US" else "dmy")
+    return Options(
+        decimal="," if language in ("fr", "ru") else ".",
+        date_order="mdy" if settings.PHONE_REGION == "US" else "dmy",
+        match_by=tuple(target(target_key).match_keys),
+    )
 
 
 def options_of(source: Import) -> Options:
     stored = dict(source.options.get("values") or {})
-    stored["match_by"] = tuple(stored.get("match_by") or Options.match_by)
+    if stored.get("match_by") is not None:
+        stored["match_by"] = tuple(stored["match_by"])
     return Options(**stored)
 
 
@@ -101,7 +111,7 @@ def upload(*, actor, target_key: str, file, file_name: str, **layout) -> Import:
         stored_name=stored,
         size=size,
         format=read.format,
-        options={"layout": read.as_dict(), "values": _stored_options(default_options(actor))},
+        options={"layout": read.as_dict(), "values": _stored_options(default_options(actor, target_key))},
         columns=read.columns,
     )
     source.mapping = mappings.suggest(target_key, read.columns, _saved_fields(actor, target_key, read.columns))
@@ -151,9 +161,9 @@ def change_layout(*, actor, source: Import, **layout) -> Import:
     return source
 
 
-def checked_options(values: dict, actor) -> Options:
-    """Options from a form or the API, checked; Invalid names each wrong one."""
-    options = default_options(actor)
+def checked_options(values: dict, actor, target_key: str) -> Options:
+    """Options from a form or the API for an import of `target_key` records, checked; Invalid names each wrong one."""
+    options = default_options(actor, target_key)
     errors: dict[str, list[str]] = {}
     for name, allowed in (
         ("decimal", Options.DECIMALS),
@@ -170,14 +180,14 @@ def checked_options(values: dict, actor) -> Options:
             setattr(options, name, value)
     if values.get("match_by") is not None:
         match_by = [key for key in values["match_by"] if key]
-        if any(key not in Options.match_by for key in match_by):
+        if any(key not in target(target_key).match_keys for key in match_by):
             errors["match_by"] = [_("Not one of the choices.")]
         options.match_by = tuple(match_by)
-    owner = values.get("owner")
-    if owner not in (None, ""):
-        from django.contrib.auth import get_user_model
-
-        employee = get_user_model().objects.filter(pk=owner if str(owner).isdecimal() else None, is_active=True).first()
+    owner = str(values.get("owner") or "")
+    if owner:
+        employee = None
+        if owner.isdecimal() and len(owner) < 12:
+            employee = get_user_model().objects.filter(pk=int(owner), is_active=True).first()
         if employee is None:
             errors["owner"] = [_("Choose an active employee.")]
         else:
@@ -192,7 +202,8 @@ def configure(*, actor, source: Import, mapping: dict, options: dict) -> Import:
     """Set the mapping (column index → field key) and the options; a previous dry run no longer holds."""
     source = _editable(actor, source)
     source.mapping = mappings.checked_mapping(source, mapping)
-    source.options = {**source.options, "values": _stored_options(checked_options(options or {}, actor))}
+    chosen = checked_options(options or {}, actor, source.target)
+    source.options = {**source.options, "values": _stored_options(chosen)}
     _forget_check(source)
     source.save()
     return source
@@ -208,16 +219,20 @@ def rows_of(source: Import, cells_rows) -> list[Row]:
     from carte.transfer.values import split_values
 
     fields = {field.key: field for field in target(source.target).fields()}
-    mapped = [(int(index), key, fields[key].many) for index, key in source.mapping.items() if key in fields]
+    mapped = [(int(index), key, fields[key]) for index, key in source.mapping.items() if key in fields]
     made = []
     for number, cells in cells_rows:
         values: dict[str, list[str]] = {}
-        for index, key, many in mapped:
+        for index, key, field in mapped:
             text = cells[index] if index < len(cells) else ""
             if not text:
                 continue
-            if many:
+            if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+                text = text[1:]  # a cell an export neutralized (carte.core.cells): the text it stood for
+            if field.many:
                 values.setdefault(key, []).extend(split_values(text))
+            elif field.joined:
+                values.setdefault(key, []).append(text)
             elif key not in values:
                 values[key] = [text]
         made.append(Row(number, values))
@@ -285,7 +300,10 @@ def resume(*, actor, source: Import) -> Import:
 
     source = Import.objects.select_for_update().get(pk=source.pk)
     policy.require(actor, policy.Action.CREATE, source)
-    if source.status not in (Status.FAILED, Status.RUNNING, Status.QUEUED):
+    stalled = (
+        source.status == Status.RUNNING and source.heartbeat_at and source.heartbeat_at < timezone.now() - STALLED_AFTER
+    )
+    if source.status != Status.FAILED and not stalled:
         raise Conflict(_("Only a stopped import can be resumed."))
     return _queue(source, Status.QUEUED, run_import_job)
 

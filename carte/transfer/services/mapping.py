@@ -2,8 +2,9 @@
 
 A header is recognised when, folded (no case, no accents), it is a field's key, its label
 in English, French or Russian, or one of the other names the field lists (Google Contacts
-and Outlook headers among them). A field that takes one value is suggested for the first
-such column only. A saved mapping applies by header, whatever the columns' order.
+and Outlook headers among them): a label in the user's language first, then the rest, and
+a vCard's column (in any language) last. A field that takes one value is suggested for the
+first such column only. A saved mapping applies by header, whatever the columns' order.
 """
 
 from functools import cache
@@ -50,7 +51,10 @@ def suggest(target_key: str, columns: list[str], saved: dict[str, str] | None = 
     """{column index as text: field key} for the columns whose header (or saved mapping) names a field."""
     fields = target(target_key).fields()
     known = {field.key for field in fields}
-    lookup: dict[str, Field] = {}
+    # A field's label in the user's language comes first (the first field of a label wins): it is the header
+    # Carte's own exports write, and the same word may name another field in another language ("Type" is
+    # the kind of client in French, "Other" a tax id's kind).
+    lookup: dict[str, Field] = {fold(str(field.label), None): field for field in reversed(fields)}
     for field in fields:
         for name in names_of(field):
             lookup.setdefault(name, field)
@@ -59,12 +63,12 @@ def suggest(target_key: str, columns: list[str], saved: dict[str, str] | None = 
     for index, header in enumerate(columns):
         key = (saved or {}).get(header)
         folded = fold(header, None)
-        field = next((f for f in fields if f.key == key), None) if key in known else None
-        field = field or lookup.get(_vcard_names().get(folded, folded))
-        if field is None or (field.key in taken and not field.many):
+        chosen = next((f for f in fields if f.key == key), None) if key in known else None
+        chosen = chosen or lookup.get(folded) or lookup.get(_vcard_names().get(folded, ""))
+        if chosen is None or (chosen.key in taken and not (chosen.many or chosen.joined)):
             continue
-        mapping[str(index)] = field.key
-        taken.add(field.key)
+        mapping[str(index)] = chosen.key
+        taken.add(chosen.key)
     return mapping
 
 
@@ -93,7 +97,7 @@ def checked_mapping(source: Import, mapping: dict) -> dict[str, str]:
     errors += [
         _("“%(field)s” can only take one column.") % {"field": fields[key].label}
         for key, count in counted.items()
-        if count > 1 and not fields[key].many
+        if count > 1 and not (fields[key].many or fields[key].joined)
     ]
     errors += [
         _("Choose the column for “%(field)s”.") % {"field": field.label}

@@ -24,7 +24,8 @@ class Field(NamedTuple):
 
     `names`: other headers it is known by (English, French and Russian words, Google Contacts
     and Outlook headers), compared folded. `many`: a cell may hold several values (one per
-    line, or separated by ";"), and several columns may be mapped to it. `text`: how an
+    line, or separated by ";"), and several columns may be mapped to it. `joined`: several
+    columns may be mapped to it, their texts kept whole (a street, a city). `text`: how an
     export shows a record's value in this column (None: not exported).
     """
 
@@ -34,6 +35,7 @@ class Field(NamedTuple):
     many: bool = False
     required: bool = False
     text: Callable[[Any], str] | None = None
+    joined: bool = False  # one text that several columns may fill (an address in parts), never split
 
 
 class Row(NamedTuple):
@@ -100,8 +102,9 @@ class Outcome:
 class Context:
     """What a target keeps between the batches of one file: who imports, the options, and caches.
 
-    `created` maps the keys of records made by earlier rows (an email, a company name…) to
-    their ids, so that later rows of the file match them; `cache` is the target's own.
+    `created` maps the keys of records made by earlier rows (a SKU, an old id…) to their ids,
+    so that later rows of the file match them; a dry run may keep hashed keys in `seen`
+    instead, to stay small; `cache` is the target's own.
     `dry` is true for check runs: ids of records that would be created are then negative
     placeholders, never written.
     """
@@ -111,6 +114,7 @@ class Context:
     target_key: str
     dry: bool = False
     created: dict[tuple[str, str], int] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)  # a dry run's keys of cards it would create, hashed
     cache: dict[str, Any] = field(default_factory=dict)
     placeholder: int = 0
 

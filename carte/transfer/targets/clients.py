@@ -11,19 +11,21 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carte.clients.models import Client, CustomField, Email, FieldValue, Phone, ReferenceValue, TaxId
-from carte.clients.services import cleaning, custom_values, delete_client, update_client
+from carte.clients.services import cleaning, custom_values, update_client
 from carte.clients.services.clients import REFERENCES
 from carte.clients.services.loading import NewCard, card_errors, create_cards
 from carte.core import policy
+from carte.core.audit import Verb, record
 from carte.core.errors import Conflict, Invalid, NotAllowed
 from carte.core.phones import to_e164
 from carte.core.search import fold
 from carte.transfer.models import SourceKey
-from carte.transfer.targets import lookups
+from carte.transfer.targets import finding, lookups
 from carte.transfer.targets.base import Context, Field, Outcome, Row, Target
 from carte.transfer.targets.clients_fields import (
     EMAIL_FIELDS,
@@ -36,6 +38,10 @@ from carte.transfer.targets.clients_fields import (
 )
 from carte.transfer.values import parse_date, parse_flag, parse_number
 
+TAG = ReferenceValue.List.TAG
+UNDO_CHUNK = 1000
+GOOGLE_GROUPS = "* "  # Google Contacts' own groups in its Labels column ("* myContacts", "* starred"): not tags
+EARLIER = -1  # in a dry run: a card an earlier batch of the file would create
 JOINED = {"address_legal", "address_postal", "address_actual", "notes", "bank_details"}  # columns joined, one text
 PERSON_PARTS = ("first_name", "middle_name", "last_name")
 
@@ -78,16 +84,16 @@ class ClientsTarget(Target):
         if values.get("birthday"):
             scalars["birthday"] = _read(errors, "birthday", lambda: _birthday(row.first("birthday"), context))
         company_name = row.first("company")
-        scalars["kind"] = _read(errors, "kind", lambda: _kind(row, company_name))
+        scalars["kind"] = _read(errors, "kind", lambda: _kind(context, row, company_name))
         if scalars["kind"] == Client.Kind.PERSON and not scalars.get("name"):
             scalars["name"] = " ".join(scalars.get(part, "") for part in ("first_name", "last_name")).strip()
         for name, reference_list in REFERENCES.items():
             if values.get(name):
-                scalars[name] = _read(
-                    errors, name, lambda rl=reference_list, n=name: lookups.reference(context, rl, row.first(n))
-                )
+                value = _read(errors, name, lambda rl=reference_list, n=name: _reference(context, rl, row.first(n), n))
+                if not isinstance(value, finding.Pending):  # a dry run's value to create: the run sets it
+                    scalars[name] = value
         scalars["status"] = scalars.get("status") or lookups.default_status(context)
-        scalars["owner"] = _read(errors, "owner", lambda: lookups.owner(context, row.first("owner")))
+        scalars["owner"] = _read(errors, "owner", lambda: _owner(context, row.first("owner")))
         card = NewCard(fields=scalars)
         card.phones = _read(errors, "phones", lambda: cleaning.clean_phones(_items(values, PHONE_FIELDS))) or []
         card.emails = _read(errors, "emails", lambda: cleaning.clean_emails(_items(values, EMAIL_FIELDS))) or []
@@ -104,11 +110,9 @@ class ClientsTarget(Target):
             or []
         )
         if values.get("tags"):
-            card.tags = [
-                tag
-                for text in values["tags"]
-                if (tag := _read(errors, "tags", lambda t=text: lookups.reference(context, ReferenceValue.List.TAG, t)))
-            ]
+            chosen = [text for text in values["tags"] if not text.startswith(GOOGLE_GROUPS)]
+            tags = [_read(errors, "tags", lambda t=text: _reference(context, TAG, t, "tags")) for text in chosen]
+            card.tags = [tag for tag in tags if isinstance(tag, ReferenceValue)]
         card.custom = self._custom(context, row, errors)
         return card, errors
 
@@ -127,9 +131,12 @@ class ClientsTarget(Target):
 
     # --- duplicates ---------------------------------------------------------------------------
 
-    def _matches(self, context: Context, cards: list[tuple[Row, NewCard]]) -> list[int | None]:
-        """The existing (or earlier in the file) client each card matches, by the keys the user chose."""
-        keys = [_keys(row, card, context.options.match_by) for row, card in cards]
+    def _matches(self, context: Context, keys: list[list[tuple[str, str]]]) -> list[int | None]:
+        """The existing client each card matches by its keys (one query per kind of key for the batch).
+
+        A dry run also matches the cards earlier batches of the file would create (EARLIER);
+        a run finds those in the database, where they are.
+        """
         wanted: dict[str, set[str]] = {}
         for row_keys in keys:
             for kind, value in row_keys:
@@ -137,17 +144,20 @@ class ClientsTarget(Target):
         found = _existing(wanted)
         matches = []
         for row_keys in keys:
-            match = next(
-                (found.get(key) or context.created.get(key) for key in row_keys if _known(key, found, context)), None
-            )
+            match = next((found[key] for key in row_keys if key in found), None)
+            if match is None and context.dry and any(hash(key) in context.seen for key in row_keys):
+                match = EARLIER
             matches.append(match)
         return matches
 
-    def _remember(self, context: Context, row: Row, card: NewCard, client_id: int) -> None:
-        for key in _keys(row, card, context.options.match_by + ("company",)):
-            context.created.setdefault(key, client_id)
+    def _remember(self, context: Context, row: Row, card: NewCard, keys: list, client_id: int) -> None:
+        """What later batches of a dry run match a card it would create by: its keys and a company's names,
+        hashed to stay small whatever the size of the file."""
+        if not context.dry:
+            return  # what a run wrote, later batches find in the database
+        context.seen.update(hash(key) for key in keys)
         if card.fields.get("kind") == Client.Kind.COMPANY:
-            context.created.setdefault(("company", fold(card.fields.get("name"), None)), client_id)
+            context.seen.update(hash(("company", name)) for name in _company_names(row, card))
 
     # --- check and save -----------------------------------------------------------------------
 
@@ -160,11 +170,12 @@ class ClientsTarget(Target):
     def _process(self, context: Context, rows: list[Row], *, write: bool) -> list[Outcome]:
         read = [(row, *self._card(context, row)) for row in rows]
         lookups.prefetch_companies(context, [row.first("company") for row, _card, _errors in read])
-        readable = [(row, card) for row, card, errors in read if not errors]
-        matched = dict(zip((row.number for row, _card in readable), self._matches(context, readable), strict=True))
+        keys = {row.number: _keys(row, card, context.options.match_by) for row, card, errors in read if not errors}
+        matched = dict(zip(keys, self._matches(context, list(keys.values())), strict=True))
         outcomes: dict[int, Outcome] = {}
         to_create: list[tuple[Row, NewCard]] = []
         context.cache["batch_companies"] = {}  # folded name → the card of a company this batch creates
+        context.cache["companies"] = {}  # what earlier batches wrote is in the database: read again
         batch_keys: dict[tuple[str, str], tuple[int, NewCard]] = {}  # keys of the cards this batch creates
         for row, card, errors in read:
             if errors:
@@ -176,7 +187,7 @@ class ClientsTarget(Target):
                 outcomes[row.number] = Outcome(row.number, "skipped", match, message=_("Already in Carte."))
             elif match is not None and duplicates == "update":
                 outcomes[row.number] = self._update(context, row, card, match, write=write)
-            elif match is None and duplicates != "create" and (twin := _twin(batch_keys, row, card, context)):
+            elif match is None and duplicates != "create" and (twin := _twin(batch_keys, row, keys[row.number])):
                 outcomes[row.number] = twin
             else:
                 outcome = self._link(context, row, card, write=write)
@@ -188,14 +199,16 @@ class ClientsTarget(Target):
                     outcomes[row.number] = _failed(row, problems)
                     continue
                 to_create.append((row, card))
-                for key in _keys(row, card, context.options.match_by):
+                for key in keys[row.number]:
                     batch_keys.setdefault(key, (row.number, card))
                 if card.fields.get("kind") == Client.Kind.COMPANY:
-                    context.cache["batch_companies"].setdefault(fold(card.fields.get("name"), None), card)
+                    for name in _company_names(row, card):
+                        context.cache["batch_companies"].setdefault(name, card)
         # Companies first: the persons of the same batch are then linked to them.
         companies = [(row, card) for row, card in to_create if card.fields.get("kind") == Client.Kind.COMPANY]
-        self._create(context, companies, outcomes, write=write)
-        self._create(context, [item for item in to_create if item not in companies], outcomes, write=write)
+        self._create(context, companies, outcomes, keys, write=write)
+        persons = [item for item in to_create if item not in companies]
+        self._create(context, persons, outcomes, keys, write=write)
         for outcome in outcomes.values():
             if isinstance(outcome.object_id, NewCard):
                 outcome.object_id = outcome.object_id.made
@@ -211,10 +224,10 @@ class ClientsTarget(Target):
         if company is None and pending is not None:
             card.companies = [pending]  # made earlier in this batch: its id is known once it is written
             return None
-        if company is None and context.options.unknown_values == "create":
+        if company is None:  # a client like the person, not a value of a list: made, owned as the person is
             company = self._new_company(context, row, card, name, write=write)
         if company is None:
-            return _failed(row, {"company": [_("There is no company “%(name)s”.") % {"name": name[:100]}]})
+            return _failed(row, {"company": [_("The company “%(name)s” cannot be created.") % {"name": name[:100]}]})
         card.companies = [company]
         return None
 
@@ -234,10 +247,12 @@ class ClientsTarget(Target):
             context.cache.setdefault("companies_made", {})[row.number] = made
         else:
             made = context.next_placeholder()
-        context.created[("company", fold(name, None))] = made
+        lookups.remember_company(context, name, made)
         return made
 
-    def _create(self, context: Context, rows: list[tuple[Row, NewCard]], outcomes: dict, *, write: bool) -> None:
+    def _create(
+        self, context: Context, rows: list[tuple[Row, NewCard]], outcomes: dict, keys: dict, *, write: bool
+    ) -> None:
         for _row, card in rows:
             card.companies = [_id_of(company, context) for company in card.companies]
         if write and rows:
@@ -249,7 +264,7 @@ class ClientsTarget(Target):
         made = context.cache.setdefault("companies_made", {})
         for (row, card), client_id in zip(rows, ids, strict=True):
             card.made = client_id
-            self._remember(context, row, card, client_id)
+            self._remember(context, row, card, keys[row.number], client_id)
             also = [made.pop(row.number)] if row.number in made else []
             shown = {} if write else _shown(card)
             outcomes[row.number] = Outcome(row.number, "created", client_id, stamp="1", shown=shown, also=also)
@@ -281,9 +296,17 @@ class ClientsTarget(Target):
         for client_id, before in updated:
             client = Client.objects.get(pk=client_id)
             update_client(actor=actor, client=client, version=client.version, **_restored(before))
-        for client in Client.objects.filter(pk__in=created).order_by("-pk"):
-            delete_client(actor=actor, client=client)
+        for start in range(0, len(created), UNDO_CHUNK):
+            chunk = created[start : start + UNDO_CHUNK]
+            try:
+                Client.objects.filter(pk__in=chunk).delete()  # their lists, links and timeline go with them
+            except ProtectedError:
+                raise Conflict(
+                    _("Deals, documents or other records now refer to clients of this import; nothing was undone.")
+                ) from None
         SourceKey.objects.filter(target=self.key, object_id__in=created).delete()
+        if created:
+            record(actor, Verb.DELETE, label=_("Clients of an import"), changes={"clients": [len(created), 0]})
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -321,9 +344,14 @@ def _failed(row: Row, errors: dict[str, list[str]]) -> Outcome:
     return Outcome(row.number, "failed", message=" ".join(parts)[:1000])
 
 
-def _twin(batch_keys: dict, row: Row, card: NewCard, context: Context) -> Outcome | None:
+def _company_names(row: Row, card: NewCard) -> list[str]:
+    """What a person row of the same file may name a company by: its name or its old id, folded."""
+    return [fold(text, None) for text in (card.fields.get("name"), row.first("external_id")) if text]
+
+
+def _twin(batch_keys: dict, row: Row, keys: list[tuple[str, str]]) -> Outcome | None:
     """A skip when an earlier row of the batch creates the same card (its id is filled in once it is written)."""
-    for key in _keys(row, card, context.options.match_by):
+    for key in keys:
         if key in batch_keys:
             number, twin = batch_keys[key]
             message = _("Same as row %(number)d of this file.") % {"number": number}
@@ -331,20 +359,23 @@ def _twin(batch_keys: dict, row: Row, card: NewCard, context: Context) -> Outcom
     return None
 
 
+def _reference(context: Context, reference_list: str, text: str, field: str):
+    return finding.find_reference(context, reference_list, text, field, writing=not context.dry)
+
+
+def _owner(context: Context, text: str):
+    return finding.find_employee(context, text, "owner") if text.strip() else finding.default_employee(context)
+
+
 def _id_of(company, context: Context) -> int:
     """A company's id, for a company of this batch the one it was just given."""
     return company if isinstance(company, int) else company.made
 
 
-def _kind(row: Row, company_name: str) -> str:
-    text = fold(row.first("kind"), None)
-    if text:
-        for kind, names in lookups.KIND_NAMES.items():
-            if text in names:
-                return kind
-        raise ValueError(
-            _("“%(value)s” is neither a company nor a private person.") % {"value": row.first("kind")[:50]}
-        )
+def _kind(context: Context, row: Row, company_name: str) -> str:
+    """The kind the row gives (by key or name in any language), or a person when it names one, else a company."""
+    if row.first("kind"):
+        return finding.find_choice(context, Client.Kind, row.first("kind"), "kind")
     has_person = any(row.values.get(part) for part in PERSON_PARTS)
     return Client.Kind.PERSON if has_person or company_name else Client.Kind.COMPANY
 
@@ -369,10 +400,23 @@ def _custom_value(field: CustomField, texts: list[str], context: Context):
     if field.kind == kind.BOOLEAN:
         return parse_flag(texts[0])
     if field.kind == kind.EMPLOYEE:
-        return lookups.employee(context, texts[0])
+        return finding.find_employee(context, texts[0], f"custom_{field.key}")
     if field.kind == kind.MULTICHOICE:
-        return texts
+        return _choices_of(field, texts)
     return texts[0] if field.kind == kind.CHOICE else "\n".join(texts)
+
+
+def _choices_of(field: CustomField, texts: list[str]) -> list[str]:
+    """The choices a cell names. A cell without lines or ";" was split on its commas (split_values): a choice
+    with a comma in it ("Repair, maintenance") is put back together, the longest choice first."""
+    options = {str(option).casefold() for option in field.options}
+    chosen, start = [], 0
+    while start < len(texts):
+        spans = range(len(texts), start + 1, -1)
+        end = next((end for end in spans if ", ".join(texts[start:end]).casefold() in options), start + 1)
+        chosen.append(", ".join(texts[start:end]))
+        start = end
+    return chosen
 
 
 def _keys(row: Row, card: NewCard, match_by: Iterable[str]) -> list[tuple[str, str]]:
@@ -397,19 +441,16 @@ def _existing(wanted: dict[str, set[str]]) -> dict[tuple[str, str], int]:
         "email": Email.objects.filter(address__in=wanted.get("email", ())).values_list("address", "client_id"),
         "phone": Phone.objects.filter(e164__in=wanted.get("phone", ())).values_list("e164", "client_id"),
         "tax_id": TaxId.objects.filter(normalized__in=wanted.get("tax_id", ())).values_list("normalized", "client_id"),
-        "external_id": SourceKey.objects.filter(target="clients", key__in=wanted.get("external_id", ())).values_list(
-            "key", "object_id"
-        ),
+        # A key whose client was deleted (or merged away) since names nothing any more.
+        "external_id": SourceKey.objects.filter(
+            target="clients", key__in=wanted.get("external_id", ()), object_id__in=Client.objects.values("pk")
+        ).values_list("key", "object_id"),
     }
     for kind, query in queries.items():
         if wanted.get(kind):
             for value, client_id in query.order_by("client_id" if kind != "external_id" else "object_id"):
                 found.setdefault((kind, value), client_id)
     return found
-
-
-def _known(key: tuple[str, str], found: dict, context: Context) -> bool:
-    return key in found or key in context.created
 
 
 def _source_keys(rows: list[tuple[Row, NewCard]], ids: list[int]) -> None:

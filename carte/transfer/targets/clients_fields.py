@@ -115,10 +115,18 @@ def _reference(name: str):
     return lambda client: str(getattr(client, name) or "")
 
 
+def _by_kind(client: Client, relation: str, attribute: str) -> dict[str, list[str]]:
+    """A client's phones (emails…) grouped by kind, read once per client whatever the number of columns."""
+    grouped = client.__dict__.setdefault("_exported_lists", {})
+    if relation not in grouped:
+        grouped[relation] = {}
+        for item in getattr(client, relation).all():
+            grouped[relation].setdefault(item.kind, []).append(getattr(item, attribute))
+    return grouped[relation]
+
+
 def _of_kind(relation: str, attribute: str, kind: str):
-    return lambda client: _joined(
-        getattr(item, attribute) for item in getattr(client, relation).all() if item.kind == kind
-    )
+    return lambda client: _joined(_by_kind(client, relation, attribute).get(kind, ()))
 
 
 def _owner(client: Client) -> str:
@@ -251,14 +259,14 @@ def card_fields() -> list[Field]:
             "address_legal",
             _("Legal address"),
             ("adresse légale", "siège social", "юридический адрес", "registered address"),
-            many=True,
+            joined=True,
             text=_text("address_legal"),
         ),
         Field(
             "address_postal",
             _("Postal address"),
             ("mailing address", "adresse postale", "почтовый адрес", "other address"),
-            many=True,
+            joined=True,
             text=_text("address_postal"),
         ),
         Field(
@@ -278,15 +286,24 @@ def card_fields() -> list[Field]:
                 "home street",
                 "home city",
                 "home postal code",
+                "city",
+                "ville",
+                "город",
+                "postal code",
+                "code postal",
+                "индекс",
+                "country",
+                "pays",
+                "страна",
             ),
-            many=True,
+            joined=True,
             text=_text("address_actual"),
         ),
         Field(
             "bank_details",
             _("Bank details"),
             ("bank", "banque", "rib", "iban", "банковские реквизиты", "реквизиты"),
-            many=True,
+            joined=True,
             text=_text("bank_details"),
         ),
         Field("industry", _("Industry"), ("secteur", "secteur d'activité", "отрасль"), text=_reference("industry")),
@@ -315,7 +332,7 @@ def card_fields() -> list[Field]:
             "notes",
             _("Notes"),
             ("note", "comments", "description", "remarques", "commentaire", "примечание", "примечания", "комментарий"),
-            many=True,
+            joined=True,
             text=_text("notes"),
         ),
     ]
@@ -327,9 +344,19 @@ def custom_field(field: CustomField) -> str:
     return f"{CUSTOM_PREFIX}{field.key}"
 
 
+def _values_by_field(client: Client) -> dict[int, list]:
+    """A client's custom values by field, read once per client whatever the number of custom columns."""
+    grouped = client.__dict__.get("_exported_values")
+    if grouped is None:
+        grouped = client.__dict__["_exported_values"] = {}
+        for value in client.field_values.all():
+            grouped.setdefault(value.field_id, []).append(value)
+    return grouped
+
+
 def _custom_text(field: CustomField):
     def text(client: Client) -> str:
-        values = [value for value in client.field_values.all() if value.field_id == field.pk]
+        values = _values_by_field(client).get(field.pk, [])
         shown = []
         for value in values:
             if field.kind in (CustomField.Kind.NUMBER, CustomField.Kind.MONEY):
