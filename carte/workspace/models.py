@@ -21,6 +21,8 @@ class Notification(models.Model):
         INCOMING_CALL = "incoming_call", _("Incoming call")
         MISSED_CALL = "missed_call", _("Missed call")
         DEAL_STAGE = "deal_stage", _("Deal stage changed")
+        IMPORT = "import", _("Import finished")
+        EXPORT = "export", _("Export ready")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -1,13 +1,10 @@
 """The benchmark harness cannot rot: a tiny data set is built and every scenario measured on the test database."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count
 
-from bench import bulk, checks, generate, runner, sample, scenarios
+from bench import checks, generate, runner, sample, scenarios, transfer
 from carte.clients import search
 from carte.clients.models import Client, Contact, Phone, TaxId, TimelineEntry
 from carte.clients.services.cleaning import normalized_tax_id
@@ -52,13 +49,6 @@ def test_bulk_inserts_fill_what_save_and_the_services_would(built):
         assert tax_id.normalized == normalized_tax_id(tax_id.value)
     for client in Client.objects.prefetch_related("phones", "emails", "tax_ids"):
         assert client.search_document == search.document_of(client)
-
-
-def test_times_are_written_as_the_orm_writes_them(db):
-    field = TimelineEntry._meta.get_field("at")
-    moment = generate.NOW - timedelta(days=3, microseconds=17)
-    assert bulk._converter(field)(moment) == field.get_db_prep_save(moment, connection)
-    assert bulk._converter(field)(generate.NOW) == field.get_db_prep_save(generate.NOW, connection)
 
 
 def test_the_seller_sees_the_longest_history_and_an_empty_one(built):
@@ -157,3 +147,14 @@ def test_the_checks_print_an_invoice_and_find_the_totals_equal_to_raw_sql(built)
     totals = checks.report_totals(drawn)
     assert totals["met"], totals
     assert totals["board_deals"] > 0
+
+
+def test_the_import_and_export_checks_import_verify_undo_and_export(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(transfer, "BENCH_DIR", tmp_path)
+    before = Client.objects.count()
+    imported = transfer.import_clients(seed=3, rows=300)
+    assert imported["verified"] and imported["undone"], imported
+    assert imported["rows_created"] + imported["rows_skipped"] == 300 and imported["rows_skipped"] >= 3
+    assert Client.objects.count() == before
+    exported = transfer.export_clients(inline_rows=True)
+    assert exported["rows"] == Client.objects.companies().count()

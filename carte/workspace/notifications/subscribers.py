@@ -22,8 +22,9 @@ from carte.clients.models import Client
 from carte.core import events, live, policy
 from carte.planner.models import Task
 from carte.sales.models import Deal, Stage
+from carte.transfer.models import Export, Import
 from carte.workspace.models import Notification
-from carte.workspace.notifications.services import Draft, in_language_of, make_notification, make_notifications
+from carte.workspace.notifications.services import Draft, in_language_of, make_notification, make_notifications, notify
 
 Kind = Notification.Kind
 MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
@@ -263,6 +264,42 @@ def deal_stage_changed(event: events.Event) -> None:
     )
 
 
+def import_finished(event: events.Event) -> None:
+    """Who imported a file hears when the run ends, with its counts, and finds the report behind the link."""
+    source = Import.objects.select_related("owner").filter(pk=event.data.get("import_id")).first()
+    if source is None or not source.owner.is_active:
+        return
+    with in_language_of(source.owner):
+        if source.status == Import.Status.DONE:
+            title = _("Import finished: %(file)s") % {"file": source.file_name}
+            body = _("%(created)d created, %(updated)d updated, %(skipped)d skipped, %(failed)d failed.") % {
+                "created": source.created,
+                "updated": source.updated,
+                "skipped": source.skipped,
+                "failed": source.failed,
+            }
+        else:
+            title = _("Import stopped: %(file)s") % {"file": source.file_name}
+            body = source.error
+    notify(
+        recipient=source.owner,
+        kind=Kind.IMPORT,
+        title=title,
+        body=body,
+        link=url_of("transfer:import_detail", source.pk),
+    )
+
+
+def export_ready(event: events.Event) -> None:
+    """A file written in the background is ready to download."""
+    export = Export.objects.select_related("owner").filter(pk=event.data.get("export_id")).first()
+    if export is None or not export.owner.is_active:
+        return
+    with in_language_of(export.owner):
+        title = _("Your export is ready: %(file)s") % {"file": export.file_name}
+    notify(recipient=export.owner, kind=Kind.EXPORT, title=title, link=url_of("transfer:export_download", export.pk))
+
+
 HANDLERS = {
     "task.assigned": task_assigned,
     "task.reminder": task_reminder,
@@ -271,6 +308,8 @@ HANDLERS = {
     "call.answered": call_answered,
     "call.ended": call_ended,
     "deal.stage_changed": deal_stage_changed,
+    "import.finished": import_finished,
+    "export.ready": export_ready,
 }
 
 
