@@ -14,7 +14,7 @@ import psycopg
 from django.core.management import call_command
 from django.db import connection, connections
 
-from bench import checks, generate, phones, report, runner, sample, scenarios
+from bench import checks, generate, phones, report, runner, sample, scenarios, transfer
 from bench.databases import Database
 
 
@@ -126,6 +126,9 @@ CHECKS = {
     ),
     "live-latency": lambda drawn, options: phones.live_latency(workers=options.server_workers, seed=options.seed),
     "live-latency-redis": _redis_latency,
+    "import-clients": lambda drawn, options: transfer.import_clients(options.seed),
+    "import-memory": lambda drawn, options: transfer.import_memory(options.seed),
+    "export-clients": lambda drawn, options: transfer.export_clients(),
 }
 
 
@@ -157,6 +160,16 @@ def _check_line(check: dict) -> str:
             f"median {check['median_ms']} ms  p95 {check['p95_ms']} ms, {check['received']}/{check['events']} "
             f"received on {check['streams_opened']} streams{flag}"
         )
+    if "peak_rss_mb" in check:
+        return f"{check['rows']:,} rows checked in {check['seconds']} s, peak memory {check['peak_rss_mb']} MB{flag}"
+    if "undo_seconds" in check:
+        verified = "counts right" if check["verified"] and check["undone"] else "WRONG counts"
+        return (
+            f"{check['rows_per_second']:,} rows/s ({check['rows_created']:,} created, "
+            f"{check['rows_skipped']:,} skipped), undone in {check['undo_seconds']} s; {verified}{flag}"
+        )
+    if "rows_per_second" in check:
+        return f"{check['rows_per_second']:,} rows/s ({check['rows']:,} rows in {check['seconds']} s){flag}"
     if "median_ms" in check:
         return f"median {check['median_ms']:7.1f} ms  p95 {check['p95_ms']:7.1f} ms (target median 500){flag}"
     if "board_total" in check:

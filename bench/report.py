@@ -161,6 +161,24 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
                 f"invoice pdf on {database}: median {check['median_ms']:.1f} ms, p95 {check['p95_ms']:.1f} ms "
                 f"over {check['measured']} invoices (target: median ≤ {check['target_median_ms']} ms): {result}"
             )
+        elif "undo_seconds" in check:
+            lines.append(
+                f"import clients on {database}: {check['rows_per_second']:,} rows/s, {check['rows']:,} CSV rows in "
+                f"{check['seconds']} s ({check['rows_created']:,} created, {check['rows_skipped']:,} duplicates "
+                f"skipped, {check['rows_failed']} failed; counts {'right' if check['verified'] else 'WRONG'}), "
+                f"undone in {check['undo_seconds']} s (target: ≥ {check['target_rows_per_second']:,} rows/s): {result}"
+            )
+        elif "peak_rss_mb" in check:
+            lines.append(
+                f"import memory on {database}: {check['rows']:,} rows read, checked and matched in "
+                f"{check['seconds']} s by one worker, peak memory {check['peak_rss_mb']} MB "
+                f"(target: ≤ {check['target_mb']} MB): {result}"
+            )
+        elif "rows_per_second" in check:
+            lines.append(
+                f"{check['name']} on {database}: {check['rows_per_second']:,} rows/s, {check['rows']:,} rows in "
+                f"{check['seconds']} s (target: ≥ {check['target_rows_per_second']:,} rows/s): {result}"
+            )
         elif "board_total" in check:
             lines.append(
                 f"report totals on {database}: the board's {check['board_deals']:,} open deals "

@@ -151,7 +151,9 @@ def clients(load: Load) -> int:
         _client_row(load, rng, seed, document, addresses)
         for seed, document in zip(load.clients, documents, strict=True)
     )
-    return bulk.insert(Client, CLIENT_FIELDS, rows)
+    written = bulk.insert(Client, CLIENT_FIELDS, rows)
+    bulk.reset_sequences([Client])  # the ids were given: new clients (an import) must come after them
+    return written
 
 
 def _documents(cards: list[_Card]) -> list[str]:
