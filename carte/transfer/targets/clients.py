@@ -258,7 +258,8 @@ class ClientsTarget(Target):
         if write and rows:
             clients = create_cards(context.actor, [card for _row, card in rows], summary=context.cache["summary"])
             ids = [client.pk for client in clients]
-            _source_keys(rows, ids)
+            pairs = zip((row.first("external_id") for row, _card in rows), ids, strict=True)
+            finding.remember_keys(self.key, Client, list(pairs))
         else:
             ids = [context.next_placeholder() for _ in rows]
         made = context.cache.setdefault("companies_made", {})
@@ -451,15 +452,6 @@ def _existing(wanted: dict[str, set[str]]) -> dict[tuple[str, str], int]:
             for value, client_id in query.order_by("client_id" if kind != "external_id" else "object_id"):
                 found.setdefault((kind, value), client_id)
     return found
-
-
-def _source_keys(rows: list[tuple[Row, NewCard]], ids: list[int]) -> None:
-    keys = {
-        row.first("external_id"): pk for (row, _card), pk in zip(rows, ids, strict=True) if row.first("external_id")
-    }
-    SourceKey.objects.bulk_create(
-        [SourceKey(target="clients", key=key[:200], object_id=pk) for key, pk in keys.items()], ignore_conflicts=True
-    )
 
 
 def _shown(card: NewCard) -> dict[str, str]:

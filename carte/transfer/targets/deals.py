@@ -34,11 +34,10 @@ from carte.sales.services.deals import (
     update_deal,
 )
 from carte.transfer.models import ImportRow
-from carte.transfer.targets.base import Context, Field, Outcome, Row, Target
+from carte.transfer.targets.base import Context, Field, Outcome, Row
 from carte.transfer.targets.finding import (
     day,
     default_employee,
-    each_row,
     find_client,
     find_currency,
     find_employee,
@@ -46,16 +45,14 @@ from carte.transfer.targets.finding import (
     find_reference,
     find_stage,
     forget_keys,
-    keyed_ids,
-    match_keys,
     number,
     raw_shown,
     refusal,
-    remember_keys,
     skipped_message,
     text_within,
     whole_percent,
 )
+from carte.transfer.targets.one_by_one import OneByOneTarget
 
 Action = policy.Action
 List = ReferenceValue.List
@@ -77,13 +74,15 @@ def _amount(deal: Deal) -> str:
     return str(rounded(deal.amount, deal.currency.digits))
 
 
-class DealsTarget(Target):
+class DealsTarget(OneByOneTarget):
     key = "deals"
     label = gettext_lazy("Deals")
     module = "deals"
     model = Deal
     match_keys = {"external_id": gettext_lazy("Id in the old system")}
     select_related = ("client", "pipeline", "stage", "currency", "owner", "source", "lost_reason")
+    match_related = ("pipeline", "stage", "owner", "currency", "client")
+    hidden_match = gettext_lazy("A deal you may not see has this id in the old system.")
 
     def fields(self) -> list[Field]:
         return [
@@ -183,49 +182,10 @@ class DealsTarget(Target):
             ),
         ]
 
-    def _labels(self) -> dict[str, str]:
-        return {field.key: str(field.label) for field in self.fields()}
-
     # Checking and saving
 
-    def check(self, context: Context, rows: list[Row]) -> list[Outcome]:
-        return self._rows(context, rows, writing=False)
-
-    def save(self, context: Context, rows: list[Row]) -> list[Outcome]:
-        return self._rows(context, rows, writing=True)
-
-    def _rows(self, context: Context, rows: list[Row], *, writing: bool) -> list[Outcome]:
-        keyed = {}
-        if match_keys(context, self.match_keys):
-            keyed = keyed_ids(self.key, (row.first("external_id").strip() for row in rows))
-        keys: list[tuple[str, int]] = []
-        outcomes = each_row(
-            context,
-            rows,
-            lambda row: self._row(context, row, keyed, keys, writing=writing),
-            self._labels(),
-            writing=writing,
-        )
-        if writing:
-            remember_keys(self.key, Deal, keys)
-        return outcomes
-
-    def _match(self, context: Context, row: Row, keyed: dict[str, int]) -> Deal | int | None:
-        """The deal with the row's old id: made by an earlier row (a placeholder in a dry run) or in Carte."""
-        external_id = row.first("external_id").strip()
-        if not external_id or not match_keys(context, self.match_keys):
-            return None
-        made = context.created.get(("external_id", external_id))
-        pk = made if made is not None else keyed.get(external_id)
-        if pk is None or pk < 0:
-            return pk
-        deal = Deal.objects.select_related("pipeline", "stage", "owner", "currency", "client").filter(pk=pk).first()
-        if deal is not None and not policy.can(context.actor, Action.VIEW, deal):
-            raise NotAllowed(_("A deal you may not see has this id in the old system."))
-        return deal
-
     def _row(self, context: Context, row: Row, keyed: dict, keys: list, *, writing: bool) -> Outcome:
-        found = self._match(context, row, keyed)
+        found = self._by_old_id(context, row, keyed)
         duplicates = context.options.duplicates
         if found is not None and duplicates == "skip":
             message = skipped_message(

@@ -29,9 +29,8 @@ from carte.sales.services.catalogue import (
     update_product,
 )
 from carte.transfer.models import ImportRow
-from carte.transfer.targets.base import Context, Field, Outcome, Row, Target
+from carte.transfer.targets.base import Context, Field, Outcome, Row
 from carte.transfer.targets.finding import (
-    each_row,
     find_choice,
     find_tax,
     flag,
@@ -41,12 +40,12 @@ from carte.transfer.targets.finding import (
     number,
     raw_shown,
     refusal,
-    remember_keys,
     skipped_message,
     stamp_of,
     text_within,
     yes_no,
 )
+from carte.transfer.targets.one_by_one import OneByOneTarget
 
 Action = policy.Action
 TEXTS = ("name", "sku", "unit", "description")
@@ -60,7 +59,7 @@ def _default_price(product: Product) -> str:
     return ""
 
 
-class ProductsTarget(Target):
+class ProductsTarget(OneByOneTarget):
     key = "products"
     label = gettext_lazy("Products and services")
     module = MODULE
@@ -145,31 +144,10 @@ class ProductsTarget(Target):
             ),
         ]
 
-    def _labels(self) -> dict[str, str]:
-        labels = {field.key: str(field.label) for field in self.fields()}
-        return labels | {"unit_price": labels["price"]}
+    def extra_labels(self, labels: dict[str, str]) -> dict[str, str]:
+        return {"unit_price": labels["price"]}
 
     # Checking and saving
-
-    def check(self, context: Context, rows: list[Row]) -> list[Outcome]:
-        return self._rows(context, rows, writing=False)
-
-    def save(self, context: Context, rows: list[Row]) -> list[Outcome]:
-        return self._rows(context, rows, writing=True)
-
-    def _rows(self, context: Context, rows: list[Row], *, writing: bool) -> list[Outcome]:
-        known = self._known(context, rows)
-        keys: list[tuple[str, int]] = []
-        outcomes = each_row(
-            context,
-            rows,
-            lambda row: self._row(context, row, known, keys, writing=writing),
-            self._labels(),
-            writing=writing,
-        )
-        if writing:
-            remember_keys(self.key, Product, keys)
-        return outcomes
 
     def _known(self, context: Context, rows: list[Row]) -> dict[str, dict[str, Product]]:
         """The products the batch's rows may match, by folded SKU and by old id: two queries per batch."""

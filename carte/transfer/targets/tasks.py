@@ -26,27 +26,24 @@ from carte.planner.models import Task
 from carte.planner.services.reminders import next_reminder_at
 from carte.planner.services.tasks import DESCRIPTION_LENGTH, complete_task, create_task, delete_task, update_task
 from carte.transfer.models import ImportRow
-from carte.transfer.targets.base import Context, Field, Outcome, Row, Target
+from carte.transfer.targets.base import Context, Field, Outcome, Row
 from carte.transfer.targets.finding import (
     company_zone,
     default_employee,
-    each_row,
     find_choice,
     find_client,
     find_employee,
     flag,
     forget_keys,
-    keyed_ids,
-    match_keys,
     moment,
     raw_shown,
     refusal,
-    remember_keys,
     skipped_message,
     stamp_of,
     text_within,
     yes_no,
 )
+from carte.transfer.targets.one_by_one import OneByOneTarget
 
 Action = policy.Action
 Status = Task.Status
@@ -61,13 +58,15 @@ def due_text(task: Task) -> str:
     return f"{timezone.localtime(task.due_at, company_zone()):%Y-%m-%d %H:%M}"
 
 
-class TasksTarget(Target):
+class TasksTarget(OneByOneTarget):
     key = "tasks"
     label = gettext_lazy("Tasks")
     module = "tasks"
     model = Task
     match_keys = {"external_id": gettext_lazy("Id in the old system")}
     select_related = ("assignee", "client")
+    match_related = ("assignee", "client")
+    hidden_match = gettext_lazy("A task you may not see has this id in the old system.")
 
     def fields(self) -> list[Field]:
         return [
@@ -156,50 +155,13 @@ class TasksTarget(Target):
             ),
         ]
 
-    def _labels(self) -> dict[str, str]:
-        labels = {field.key: str(field.label) for field in self.fields()}
-        return labels | {"due_at": labels["due"], "all_day": labels["due"], "repeat": labels["due"]}
+    def extra_labels(self, labels: dict[str, str]) -> dict[str, str]:
+        return {"due_at": labels["due"], "all_day": labels["due"], "repeat": labels["due"]}
 
     # Checking and saving
 
-    def check(self, context: Context, rows: list[Row]) -> list[Outcome]:
-        return self._rows(context, rows, writing=False)
-
-    def save(self, context: Context, rows: list[Row]) -> list[Outcome]:
-        return self._rows(context, rows, writing=True)
-
-    def _rows(self, context: Context, rows: list[Row], *, writing: bool) -> list[Outcome]:
-        keyed = {}
-        if match_keys(context, self.match_keys):
-            keyed = keyed_ids(self.key, (row.first("external_id").strip() for row in rows))
-        keys: list[tuple[str, int]] = []
-        outcomes = each_row(
-            context,
-            rows,
-            lambda row: self._row(context, row, keyed, keys, writing=writing),
-            self._labels(),
-            writing=writing,
-        )
-        if writing:
-            remember_keys(self.key, Task, keys)
-        return outcomes
-
-    def _match(self, context: Context, row: Row, keyed: dict[str, int]) -> Task | int | None:
-        """The task with the row's old id: made by an earlier row (a placeholder in a dry run) or in Carte."""
-        external_id = row.first("external_id").strip()
-        if not external_id or not match_keys(context, self.match_keys):
-            return None
-        made = context.created.get(("external_id", external_id))
-        pk = made if made is not None else keyed.get(external_id)
-        if pk is None or pk < 0:
-            return pk
-        task = Task.objects.select_related("assignee", "client").filter(pk=pk).first()
-        if task is not None and not policy.can(context.actor, Action.VIEW, task):
-            raise NotAllowed(_("A task you may not see has this id in the old system."))
-        return task
-
     def _row(self, context: Context, row: Row, keyed: dict, keys: list, *, writing: bool) -> Outcome:
-        found = self._match(context, row, keyed)
+        found = self._by_old_id(context, row, keyed)
         duplicates = context.options.duplicates
         if found is not None and duplicates == "skip":
             message = skipped_message(
