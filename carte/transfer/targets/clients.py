@@ -168,14 +168,14 @@ class ClientsTarget(Target):
         return self._process(context, rows, write=True)
 
     def _process(self, context: Context, rows: list[Row], *, write: bool) -> list[Outcome]:
+        context.cache["batch_companies"] = {}  # folded name → the card of a company this batch creates
+        context.cache["companies"] = {}  # what earlier batches wrote is in the database: read again
         read = [(row, *self._card(context, row)) for row in rows]
         lookups.prefetch_companies(context, [row.first("company") for row, _card, _errors in read])
         keys = {row.number: _keys(row, card, context.options.match_by) for row, card, errors in read if not errors}
         matched = dict(zip(keys, self._matches(context, list(keys.values())), strict=True))
         outcomes: dict[int, Outcome] = {}
         to_create: list[tuple[Row, NewCard]] = []
-        context.cache["batch_companies"] = {}  # folded name → the card of a company this batch creates
-        context.cache["companies"] = {}  # what earlier batches wrote is in the database: read again
         batch_keys: dict[tuple[str, str], tuple[int, NewCard]] = {}  # keys of the cards this batch creates
         for row, card, errors in read:
             if errors:
@@ -206,8 +206,8 @@ class ClientsTarget(Target):
                         context.cache["batch_companies"].setdefault(name, card)
         # Companies first: the persons of the same batch are then linked to them.
         companies = [(row, card) for row, card in to_create if card.fields.get("kind") == Client.Kind.COMPANY]
+        persons = [(row, card) for row, card in to_create if card.fields.get("kind") != Client.Kind.COMPANY]
         self._create(context, companies, outcomes, keys, write=write)
-        persons = [item for item in to_create if item not in companies]
         self._create(context, persons, outcomes, keys, write=write)
         for outcome in outcomes.values():
             if isinstance(outcome.object_id, NewCard):
