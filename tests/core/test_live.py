@@ -15,6 +15,9 @@ from carte.core import live
 from carte.core.models import LiveMessage
 
 REDIS = "redis://127.0.0.1:6379/0"
+# How long a message that must arrive is waited for: generous, so a loaded machine is no failure;
+# how fast it arrives is measured by the benchmark (make bench, live-latency).
+ARRIVES = 10
 
 
 @pytest.fixture(autouse=True)
@@ -49,11 +52,11 @@ def in_another_thread(work):
 @pytest.mark.django_db(transaction=True)
 def test_a_message_published_in_another_thread_reaches_the_listener_through_the_database():
     with live.listen(7) as listener:
-        started = time.monotonic()
         in_another_thread(lambda: live.publish(7, {"type": "notification", "title": "Hello"}))
-        message = listener.get(timeout=2)
+        # How fast is the benchmark's question (live-latency); here only that it arrives, however
+        # loaded the machine running the suite.
+        message = listener.get(timeout=ARRIVES)
         assert message is not None and message.payload == {"type": "notification", "title": "Hello"}
-        assert time.monotonic() - started < 1
         assert message.id == LiveMessage.objects.get().pk
 
 
@@ -61,8 +64,8 @@ def test_a_message_published_in_another_thread_reaches_the_listener_through_the_
 def test_only_the_recipients_listeners_hear_a_message():
     with live.listen(7) as mine, live.listen(7) as my_other_tab, live.listen(8) as someone_else:
         in_another_thread(lambda: live.publish(7, {"n": 1}))
-        assert mine.get(timeout=2).payload == {"n": 1}
-        assert my_other_tab.get(timeout=2).payload == {"n": 1}
+        assert mine.get(timeout=ARRIVES).payload == {"n": 1}
+        assert my_other_tab.get(timeout=ARRIVES).payload == {"n": 1}
         assert someone_else.get(timeout=0.5) is None
 
 
@@ -152,12 +155,10 @@ def test_the_channel_names_the_redis_database(settings):
 @pytest.mark.django_db
 def test_redis_carries_a_message_to_the_listener(redis_channel):
     with live.listen(7) as mine, live.listen(8) as someone_else:
-        started = time.monotonic()
         in_another_thread(lambda: live.publish(7, {"type": "call", "state": "ringing"}))
-        message = mine.get(timeout=2)
+        message = mine.get(timeout=ARRIVES)
         assert message is not None and message.payload == {"type": "call", "state": "ringing"}
         assert message.id is None
-        assert time.monotonic() - started < 1
         assert someone_else.get(timeout=0.3) is None
     assert not LiveMessage.objects.exists()
 
