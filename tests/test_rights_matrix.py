@@ -12,13 +12,13 @@ Rita reads everything and changes nothing.
 import json
 
 import pytest
-from django.apps import apps
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carte.accounts.models import ApiToken, Department, Role
 from carte.api import api
 from carte.clients.models import Contact, CustomField, ReferenceValue, Segment
-from carte.core.testing import ClientFactory, EmployeeFactory, reference
+from carte.core.testing import ClientFactory, EmployeeFactory, database_state, make_personas, reference
 from tests.rights import (
     ADMIN,
     CREATORS,
@@ -37,8 +37,23 @@ from tests.rights import (
 EXTENSIONS = extensions()
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The world, made once per test process and rolled back at the end: each test runs in a
+    savepoint inside this transaction, so what a test writes is gone before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _make_world()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(people):
+def world(shared_world, db):
+    """The shared world for one test: records a row makes `Later` stay with this test."""
+    return World(people=shared_world.people, records=dict(shared_world.records))
+
+
+def _make_world() -> World:
+    people = make_personas()
     north = Department.objects.get(name="North")
     alice, charlie = people["alice"], people["charlie"]
     company = ClientFactory(name="Alice's Bakery", owner=alice)
@@ -378,16 +393,6 @@ PUBLIC = {
 
 ROWS = HTML_ROWS + API_ROWS + [row for extension in EXTENSIONS for row in extension.ROWS]
 PERSONAS = sorted(EVERYONE)
-
-
-def database_state() -> dict:
-    """Every row of every table but sessions, to prove a refused request wrote nothing."""
-    state = {}
-    for model in apps.get_models():
-        if model._meta.db_table == "django_session":
-            continue
-        state[model._meta.label] = list(model.objects.order_by("pk").values())
-    return state
 
 
 def send(client, row: Row, world: World, persona: str = "ada"):

@@ -1,22 +1,13 @@
 """Merging duplicate cards: values chosen, lists united, every related record moved, all or nothing."""
 
 import pytest
-from django.apps import apps
 
 from carte.clients import search, services
 from carte.clients.models import Client, Contact, CustomField, FieldValue, TimelineEntry
 from carte.clients.services.merge import register_merge_hook, unregister_merge_hook
 from carte.core.errors import Conflict, Invalid, NotAllowed
 from carte.core.models import AuditEntry
-
-
-def database_state() -> dict:
-    """Every row of every table but sessions, to prove a refused merge wrote nothing."""
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for model in apps.get_models()
-        if model._meta.db_table != "django_session"
-    }
+from carte.core.testing import database_state
 
 
 def audit_of(client_id):

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from tests import own_sqlite_database
+
 
 def carte(*args, env_extra=None, tmp_path):
     env = {
@@ -44,6 +46,7 @@ def test_migrate_on_unreachable_database_is_one_line(tmp_path):
 
 
 @pytest.mark.slow
+@own_sqlite_database
 def test_init_creates_admin_once_and_keeps_data(tmp_path):
     first = carte("init", "--no-demo", tmp_path=tmp_path)
     assert first.returncode == 0, first.stderr

@@ -2,7 +2,8 @@
 
 tests/test_rights_matrix.py runs every row. A part of Carte adds its rows in a module of
 this package: `ROWS` (a list of `row(...)`) and `records(world_records) -> dict` giving the
-records its rows name ("@alices_deal"), made once per test on top of the common world.
+records its rows name ("@alices_deal"), made once per test process on top of the common world
+(each test runs in a savepoint, so the world is the same for all).
 """
 
 import importlib
@@ -25,7 +26,7 @@ NOT_CHARLIE = {"charlie"}
 
 @dataclass
 class World:
-    """The records the rows act on, made once per test."""
+    """The records the rows act on: made once per test process, copied for each test."""
 
     people: dict
     records: dict = field(default_factory=dict)
@@ -54,7 +55,7 @@ class World:
 
 @dataclass(frozen=True)
 class Later:
-    """A record too costly to make for every test of the matrix (an uploaded file): made when a row names it."""
+    """A record too costly to make for every row (an uploaded file): made in the test whose row names it."""
 
     make: Callable[[], object]
 

@@ -24,7 +24,9 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests import own_sqlite_database
+
+pytestmark = [pytest.mark.slow, own_sqlite_database]
 
 SETUP = """
 from carte.accounts.services import create_token
