@@ -11,7 +11,10 @@ A field that knows how to show a record's value (`text`) is also an export colum
 exported file maps back onto the same fields, which is what makes a round trip work.
 """
 
-from collections.abc import Callable, Iterable
+import heapq
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
@@ -98,13 +101,49 @@ class Outcome:
     also: list[int] = field(default_factory=list)  # other records the row created (a person's new company)
 
 
+class SeenKeys:
+    """A dry run's keys of the records it would create, for its later batches to match.
+
+    A million-row file gives millions of keys: each is kept as its 8-byte hash in a sorted
+    array (a set of Python numbers would take seven times the memory), the newest in a small
+    set merged into the array when it grows past an eighth of it. Two different keys with the
+    same 64-bit hash would match by mistake: in a dry run's estimate, a risk worth taking.
+    """
+
+    MERGE_AT = 65_536
+
+    def __init__(self):
+        self.merged = array("q")
+        self.recent: set[int] = set()
+
+    def add(self, key: Hashable) -> None:
+        self.recent.add(hash(key))
+        if len(self.recent) > max(self.MERGE_AT, len(self.merged) // 8):
+            self.merged = array("q", heapq.merge(self.merged, sorted(self.recent)))
+            self.recent = set()
+
+    def update(self, keys: Iterable[Hashable]) -> None:
+        for key in keys:
+            self.add(key)
+
+    def __contains__(self, key: Hashable) -> bool:
+        hashed = hash(key)
+        if hashed in self.recent:
+            return True
+        at = bisect_left(self.merged, hashed)
+        return at < len(self.merged) and self.merged[at] == hashed
+
+    def __len__(self) -> int:
+        return len(self.merged) + len(self.recent)
+
+
 @dataclass
 class Context:
     """What a target keeps between the batches of one file: who imports, the options, and caches.
 
     `created` maps the keys of records made by earlier rows (a SKU, an old id…) to their ids,
-    so that later rows of the file match them; a dry run may keep hashed keys in `seen`
-    instead, to stay small; `cache` is the target's own.
+    so that later rows of the file match them; a dry run may keep its keys in `seen` instead,
+    to stay small; `cache` is the target's own.
     `dry` is true for check runs: ids of records that would be created are then negative
     placeholders, never written.
     """
@@ -114,7 +153,7 @@ class Context:
     target_key: str
     dry: bool = False
     created: dict[tuple[str, str], int] = field(default_factory=dict)
-    seen: set[int] = field(default_factory=set)  # a dry run's keys of cards it would create, hashed
+    seen: SeenKeys = field(default_factory=SeenKeys)  # a dry run's keys of cards it would create
     cache: dict[str, Any] = field(default_factory=dict)
     placeholder: int = 0
 

@@ -145,19 +145,18 @@ class ClientsTarget(Target):
         matches = []
         for row_keys in keys:
             match = next((found[key] for key in row_keys if key in found), None)
-            if match is None and context.dry and any(hash(key) in context.seen for key in row_keys):
+            if match is None and context.dry and any(key in context.seen for key in row_keys):
                 match = EARLIER
             matches.append(match)
         return matches
 
     def _remember(self, context: Context, row: Row, card: NewCard, keys: list, client_id: int) -> None:
-        """What later batches of a dry run match a card it would create by: its keys and a company's names,
-        hashed to stay small whatever the size of the file."""
+        """What later batches of a dry run match a card it would create by: its keys and a company's names."""
         if not context.dry:
             return  # what a run wrote, later batches find in the database
-        context.seen.update(hash(key) for key in keys)
+        context.seen.update(keys)
         if card.fields.get("kind") == Client.Kind.COMPANY:
-            context.seen.update(hash(("company", name)) for name in _company_names(row, card))
+            context.seen.update(("company", name) for name in _company_names(row, card))
 
     # --- check and save -----------------------------------------------------------------------
 

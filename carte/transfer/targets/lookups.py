@@ -53,7 +53,7 @@ def prefetch_companies(context: Context, names: list[str]) -> None:
 def company(context: Context, text: str) -> int | None:
     """The id of the company a person row names (in a dry run, a placeholder for one it would create)."""
     key = fold(text, None)
-    if context.dry and hash(("company", key)) in context.seen:
+    if context.dry and ("company", key) in context.seen:
         return context.next_placeholder()
     if key not in context.cache.get("companies", {}):
         prefetch_companies(context, [text])
@@ -64,4 +64,4 @@ def remember_company(context: Context, text: str, company_id: int) -> None:
     """A company a row just made for its person: the next rows naming it find it."""
     context.cache.setdefault("companies", {})[fold(text, None)] = company_id
     if context.dry:
-        context.seen.add(hash(("company", fold(text, None))))
+        context.seen.add(("company", fold(text, None)))
