@@ -52,7 +52,7 @@ from carte.transfer.targets.finding import (
     text_within,
     whole_percent,
 )
-from carte.transfer.targets.one_by_one import OneByOneTarget
+from carte.transfer.targets.one_by_one import OneByOneTarget, old_id_field
 
 Action = policy.Action
 List = ReferenceValue.List
@@ -79,18 +79,13 @@ class DealsTarget(OneByOneTarget):
     label = gettext_lazy("Deals")
     module = "deals"
     model = Deal
-    match_keys = {"external_id": gettext_lazy("Id in the old system")}
     select_related = ("client", "pipeline", "stage", "currency", "owner", "source", "lost_reason")
     match_related = ("pipeline", "stage", "owner", "currency", "client")
     hidden_match = gettext_lazy("A deal you may not see has this id in the old system.")
 
     def fields(self) -> list[Field]:
         return [
-            Field(
-                "external_id",
-                gettext_lazy("Id in the old system"),
-                names=("id", "external id", "deal id", "identifiant", "id affaire", "идентификатор", "id сделки"),
-            ),
+            old_id_field("deal id", "id affaire", "id сделки"),
             Field(
                 "title",
                 gettext_lazy("Title"),
@@ -368,13 +363,6 @@ class DealsTarget(OneByOneTarget):
         if changes:
             deal = update_deal(actor=actor, deal=deal, version=None, **changes)
         return deal
-
-    def _made(self, context: Context, row: Row, object_id: int, keys: list, *, writing: bool) -> None:
-        external_id = row.first("external_id").strip()
-        if external_id:
-            context.created[("external_id", external_id)] = object_id
-            if writing:
-                keys.append((external_id, object_id))
 
     @staticmethod
     def _before(deal: Deal) -> dict:

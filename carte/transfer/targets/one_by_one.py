@@ -9,11 +9,19 @@ from typing import ClassVar
 
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from carte.core import policy
 from carte.core.errors import NotAllowed
-from carte.transfer.targets.base import Context, Outcome, Row, Target
+from carte.transfer.targets.base import Context, Field, Outcome, Row, Target
 from carte.transfer.targets.finding import each_row, keyed_ids, match_keys, remember_keys
+
+OLD_ID = gettext_lazy("Id in the old system")
+
+
+def old_id_field(*names: str) -> Field:
+    """The column of a record's id in the old system, known by these headers beside the common ones."""
+    return Field("external_id", OLD_ID, names=("id", "external id", "identifiant", "идентификатор", *names))
 
 
 class OneByOneTarget(Target):
@@ -22,6 +30,7 @@ class OneByOneTarget(Target):
     # For `_by_old_id`: what to read along with the record, and what to say of one the importer may not see.
     match_related: ClassVar[tuple[str, ...]] = ()
     hidden_match: ClassVar[str | Promise] = ""
+    match_keys = {"external_id": OLD_ID}
 
     def extra_labels(self, labels: dict[str, str]) -> dict[str, str]:
         """Labels of the service's own error keys that are no field of the import ("due_at" → Due)."""
@@ -73,3 +82,11 @@ class OneByOneTarget(Target):
         if found is not None and not policy.can(context.actor, policy.Action.VIEW, found):
             raise NotAllowed(self.hidden_match)
         return found
+
+    def _made(self, context: Context, row: Row, object_id: int, keys: list, *, writing: bool) -> None:
+        """Let later rows of the file find this record by its old id, and keep the id for the batch's end."""
+        external_id = row.first("external_id").strip()
+        if external_id:
+            context.created[("external_id", external_id)] = object_id
+            if writing:
+                keys.append((external_id, object_id))

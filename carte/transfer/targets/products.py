@@ -45,7 +45,7 @@ from carte.transfer.targets.finding import (
     text_within,
     yes_no,
 )
-from carte.transfer.targets.one_by_one import OneByOneTarget
+from carte.transfer.targets.one_by_one import OLD_ID, OneByOneTarget, old_id_field
 
 Action = policy.Action
 TEXTS = ("name", "sku", "unit", "description")
@@ -64,17 +64,13 @@ class ProductsTarget(OneByOneTarget):
     label = gettext_lazy("Products and services")
     module = MODULE
     model = Product
-    match_keys = {"sku": gettext_lazy("SKU"), "external_id": gettext_lazy("Id in the old system")}
+    match_keys = {"sku": gettext_lazy("SKU"), "external_id": OLD_ID}
     select_related = ("tax",)
     prefetch_related = ("prices__price_list__currency",)
 
     def fields(self) -> list[Field]:
         return [
-            Field(
-                "external_id",
-                gettext_lazy("Id in the old system"),
-                names=("id", "external id", "product id", "identifiant", "id produit", "идентификатор", "внешний код"),
-            ),
+            old_id_field("product id", "id produit", "внешний код"),
             Field(
                 "name",
                 gettext_lazy("Name"),
@@ -297,14 +293,11 @@ class ProductsTarget(OneByOneTarget):
         )
 
     def _made(self, context: Context, row: Row, object_id: int, keys: list, *, writing: bool) -> None:
-        """Let later rows of the file find this product, and keep its old id for the batch's end."""
-        sku, external_id = row.first("sku").strip(), row.first("external_id").strip()
+        """Let later rows of the file find this product by its SKU too."""
+        sku = row.first("sku").strip()
         if sku:
             context.created[("sku", sku.lower())] = object_id
-        if external_id:
-            context.created[("external_id", external_id)] = object_id
-            if writing:
-                keys.append((external_id, object_id))
+        super()._made(context, row, object_id, keys, writing=writing)
 
     @staticmethod
     def _before(product: Product, price_list: PriceList | None) -> dict:

@@ -43,7 +43,7 @@ from carte.transfer.targets.finding import (
     text_within,
     yes_no,
 )
-from carte.transfer.targets.one_by_one import OneByOneTarget
+from carte.transfer.targets.one_by_one import OneByOneTarget, old_id_field
 
 Action = policy.Action
 Status = Task.Status
@@ -63,18 +63,13 @@ class TasksTarget(OneByOneTarget):
     label = gettext_lazy("Tasks")
     module = "tasks"
     model = Task
-    match_keys = {"external_id": gettext_lazy("Id in the old system")}
     select_related = ("assignee", "client")
     match_related = ("assignee", "client")
     hidden_match = gettext_lazy("A task you may not see has this id in the old system.")
 
     def fields(self) -> list[Field]:
         return [
-            Field(
-                "external_id",
-                gettext_lazy("Id in the old system"),
-                names=("id", "external id", "task id", "activity id", "identifiant", "идентификатор", "id задачи"),
-            ),
+            old_id_field("task id", "activity id", "id задачи"),
             Field(
                 "title",
                 gettext_lazy("Title"),
@@ -288,13 +283,6 @@ class TasksTarget(OneByOneTarget):
     @staticmethod
     def _stamp(pk: int) -> str:
         return stamp_of(Task.objects.filter(pk=pk).values_list("updated_at", flat=True).first())
-
-    def _made(self, context: Context, row: Row, object_id: int, keys: list, *, writing: bool) -> None:
-        external_id = row.first("external_id").strip()
-        if external_id:
-            context.created[("external_id", external_id)] = object_id
-            if writing:
-                keys.append((external_id, object_id))
 
     @staticmethod
     def _before(task: Task) -> dict:
