@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from carte.accounts.models import Right
 from carte.clients.models import Client
 from carte.transfer.models import Import, ImportRow, Mapping
 from carte.transfer.services import imports as services
@@ -209,3 +210,20 @@ def test_the_report_page_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(14):
         page = browser.get(url("import_detail", source))
     assert len(re.findall(r'href="/clients/\d+/"', page.content.decode())) == 41
+
+
+@pytest.mark.parametrize(
+    ("list_name", "label"),
+    [
+        ("clients:list", "Import clients"),
+        ("sales:deal_list", "Import deals"),
+        ("sales:product_list", "Import products"),
+        ("planner:task_list", "Import tasks"),
+    ],
+)
+def test_the_lists_offer_an_import_only_to_who_may_import(mia, list_name, label):
+    browser = browser_for(mia)
+    assert label in browser.get(reverse(list_name)).content.decode()
+    Right.objects.filter(role__key="manager", module="imports").delete()
+    html = browser.get(reverse(list_name)).content.decode()
+    assert label not in html and url("import_new") not in html

@@ -1,4 +1,5 @@
-"""The Export control of the list screens: `{% load exports %}{% export_control "deals" %}` inside a list's results.
+"""The Export control of the list screens: `{% load exports %}{% export_control "deals" %}` inside a list's results;
+and their Import button, `{% import_link "clients" _("Import clients") %}`, shown to who may import.
 
 Placed in the results (which htmx renders again on every change of the filters), it always
 carries the filters and sort the list shows, read from the request; the client list also
@@ -7,10 +8,13 @@ passes its columns (`keys`). Only who holds the list's export right sees it.
 
 from django import template
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.html import format_html
 
 from carte.core import policy
 from carte.transfer.exports.lists import LISTS
 from carte.transfer.exports.writers import DELIMITERS, ENCODINGS
+from carte.transfer.models import Import
 
 register = template.Library()
 
@@ -42,3 +46,12 @@ def export_control(context, list_key: str, keys=None):
         "control": control_context(request.user, list_key, request.GET, keys),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def import_link(context, target_key: str, label: str):
+    """A button to import records of this kind, for who holds the imports right ("" for anyone else)."""
+    if not policy.can(context["request"].user, policy.Action.CREATE, Import):
+        return ""
+    url = reverse("transfer:import_new") + f"?target={target_key}"
+    return format_html('<a class="btn" href="{}">{}</a>', url, label)
