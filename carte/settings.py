@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ninja",
     "carte.core",
     "carte.accounts",
+    "carte.backups",
     "carte.clients",
     "carte.documents",
     "carte.sales",
@@ -178,6 +179,14 @@ CSRF_FAILURE_VIEW = "carte.workspace.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Files to import: kept under MEDIA_ROOT/imports; larger ones are refused before they are read.
 IMPORT_MAX_BYTES = env_int("CARTE_IMPORT_MAX_MB", 200) * 1024 * 1024
+
+# Backups (carte/backups): the folder, a second folder for an off-site copy, the daily time (local),
+# how many daily, weekly and monthly archives to keep, and the file of the encryption key (none: not encrypted).
+BACKUP_DIR = Path(env_str("CARTE_BACKUP_DIR", str(VAR_DIR / "backups"))).resolve()
+BACKUP_COPY_DIR = env_str("CARTE_BACKUP_COPY_DIR")
+BACKUP_TIME = env_str("CARTE_BACKUP_TIME", "02:30")
+BACKUP_KEEP = env_str("CARTE_BACKUP_KEEP", "7,4,12")
+BACKUP_KEY_FILE = env_str("CARTE_BACKUP_KEY_FILE")
 
 EMAIL_URL = env_str("CARTE_EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = env_str("CARTE_FROM_EMAIL", "carte@localhost")
