@@ -9,6 +9,7 @@ from ninja.security import SessionAuth
 
 from carte.accounts.api import router as accounts_router
 from carte.accounts.auth import TokenAuth
+from carte.backups.api import router as backups_router
 from carte.calls.api import router as calls_router
 from carte.clients.api import bulk as bulk_endpoints
 from carte.clients.api import clients as client_endpoints
@@ -63,4 +64,5 @@ api.add_router("/", task_endpoints.router)
 api.add_router("/", calendar_endpoints.router)
 api.add_router("/", calls_router)
 api.add_router("/", transfer_router)
+api.add_router("/", backups_router)
 api.add_router("/", workspace_router)

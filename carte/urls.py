@@ -10,6 +10,7 @@ urlpatterns = [
     path("planner/", include("carte.planner.urls")),
     path("calls/", include("carte.calls.urls")),
     path("", include("carte.transfer.urls")),
+    path("", include("carte.backups.urls")),
     path("api/v1/", api.urls),
 ]
 

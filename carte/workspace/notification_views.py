@@ -27,6 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from carte.backups import queries as backups
 from carte.clients.views.lists import page_numbers
 from carte.core import live
 from carte.core.errors import Invalid
@@ -147,13 +148,16 @@ def _bell(request):
     context = {
         "unread": notifications.unread_count(request.user),
         "latest": notifications.latest_unread(request.user),
+        # For who may see backups: the last backup and verification, and a warning when either is late or failed.
+        "backups": backups.status_for(request.user),
     }
     return render(request, "workspace/notification_bell.html", context)
 
 
 @require_GET
 def notification_bell(request):
-    """The bell of the notification bar: the unread count and the latest unread (two queries)."""
+    """The bell of the notification bar: the unread count and the latest unread (two queries); for
+    administrators also how backups stand (four more), loaded after the page like the rest of the bell."""
     return _bell(request)
 
 
