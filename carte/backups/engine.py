@@ -44,6 +44,7 @@ __all__ = [
 
 BACKUP = "carte-backup-"
 BEFORE_RESTORE = "carte-before-restore-"
+WORK_PREFIX = ".carte-work-"  # the dump's temporary folder, beside the archive being written
 ARCHIVE_NAME = re.compile(r"^carte-(?:backup|before-restore)-(\d{8}-\d{6})(?:-(\d+))?\.tar(?:\.enc)?$")
 SQLITE_FULL = 13
 
@@ -99,7 +100,7 @@ def make_archive(
     final = _free_name(folder, prefix, started, encrypted=key is not None)
     partial = final.with_name(final.name + PARTIAL)
     try:
-        with tempfile.TemporaryDirectory(dir=folder, prefix=".carte-work-") as work:
+        with tempfile.TemporaryDirectory(dir=folder, prefix=WORK_PREFIX) as work:
             manifest = _write(partial, Path(work), started, key, folder)
         os.rename(partial, final)
         _fsync_folder(folder)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carte.backups import engine
+from carte.backups.archive import PARTIAL
 from carte.backups.config import config
 from carte.backups.models import Backup
 from carte.backups.retention import BEFORE_RESTORE_PREFIX, Retention, archives_to_remove
@@ -257,7 +258,7 @@ def _copy_off_site(backup: Backup, source: Path) -> None:
     folder = config().copy_folder
     if folder is None:
         return
-    partial = Path(folder) / f"{source.name}.partial"
+    partial = Path(folder) / f"{source.name}{PARTIAL}"
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
         with source.open("rb") as reading, partial.open("wb") as writing:
@@ -347,11 +348,29 @@ def apply_retention() -> list[str]:
     rows = dict(Backup.objects.filter(status=Status.DONE).exclude(file_name="").values_list("file_name", "started_at"))
     removed = _prune(settings.folder, rows)
     Backup.objects.filter(status=Status.DONE, file_name__in=removed).delete()
+    _remove_leftovers(settings.folder)
     if settings.copy_folder is not None:
         _prune(Path(settings.copy_folder), rows)
+        _remove_leftovers(Path(settings.copy_folder))
     failures_kept = timedelta(days=max(settings.keep_daily, FAILURES_KEPT_DAYS))
     Backup.objects.filter(status=Status.FAILED, started_at__lt=timezone.now() - failures_kept).delete()
     return removed
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """What a killed backup or copy left (its ".partial" file, its work folder), once no backup can still be
+    writing it: never listed as archives, they would only fill the disk."""
+    limit = (timezone.now() - STALLED_AFTER).timestamp()
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        leftover = path.name.endswith(PARTIAL) or path.name.startswith(engine.WORK_PREFIX)
+        if not leftover or path.is_symlink() or path.stat().st_mtime > limit:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # --- archives found in the folder ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The backup use cases: a backup is recorded, verified, copied off site and old ones let go; failures are
 recorded in one line and leave the backups before them intact; how things stand for the notification bar."""
 
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 
@@ -227,6 +228,26 @@ def test_a_new_backup_applies_the_retention(places, settings):
     second = services.run_backup()
     names = {path.name for path in engine.archives(places.backups)}
     assert second.file_name in names and old.name not in names
+
+
+@real_archives
+def test_what_a_killed_backup_left_goes_once_no_backup_can_be_writing_it(places):
+    old_partial = places.backups / "carte-backup-20260101-023000.tar.partial"
+    old_work = places.backups / f"{engine.WORK_PREFIX}abc"
+    fresh_partial = places.backups / "carte-backup-20260102-023000.tar.partial"
+    places.backups.mkdir(parents=True, exist_ok=True)
+    old_partial.write_bytes(b"half")
+    (old_work / "database.sqlite3").parent.mkdir()
+    (old_work / "database.sqlite3").write_bytes(b"half")
+    fresh_partial.write_bytes(b"half")
+    hours_ago = (timezone.now() - timedelta(hours=7)).timestamp()
+    for path in (old_partial, old_work):
+        os.utime(path, (hours_ago, hours_ago))
+
+    backup = services.run_backup()
+
+    left = {path.name for path in places.backups.iterdir()}
+    assert left == {backup.file_name, fresh_partial.name}
 
 
 # --- archives found in the folder ------------------------------------------------------------------
