@@ -4,7 +4,7 @@ from carte.transfer.targets.base import SeenKeys
 
 
 def test_keys_are_found_before_and_after_they_are_merged(monkeypatch):
-    monkeypatch.setattr(SeenKeys, "MERGE_AT", 10)
+    monkeypatch.setattr(SeenKeys, "RECENT", 10)
     seen = SeenKeys()
     added = [("email", f"person{number}@example.com") for number in range(1000)]
     for count, key in enumerate(added, start=1):
@@ -12,7 +12,8 @@ def test_keys_are_found_before_and_after_they_are_merged(monkeypatch):
         assert key in seen
         if count in (5, 500):
             assert all(earlier in seen for earlier in added[:count])
-    assert len(seen.merged) > 800  # most went to the array
+    assert sum(len(level) for level in seen.levels) >= 990  # all but the newest went to the arrays
+    assert len(seen.levels) == bin(100).count("1")  # 100 flushes of 10 keys: an array per 1 bit of 100
     assert all(key in seen for key in added)
     assert ("email", "nobody@example.com") not in seen
     assert ("phone", "person1@example.com") not in seen

@@ -12,10 +12,12 @@ exported file maps back onto the same fields, which is what makes a round trip w
 """
 
 import heapq
+import mmap
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, ClassVar, NamedTuple
 
 from django.db import models
@@ -104,23 +106,31 @@ class Outcome:
 class SeenKeys:
     """A dry run's keys of the records it would create, for its later batches to match.
 
-    A million-row file gives millions of keys: each is kept as its 8-byte hash in a sorted
-    array (a set of Python numbers would take seven times the memory), the newest in a small
-    set merged into the array when it grows past an eighth of it. Two different keys with the
-    same 64-bit hash would match by mistake: in a dry run's estimate, a risk worth taking.
+    A million-row file gives millions of keys: each is kept as its 8-byte hash in sorted
+    arrays (a set of Python numbers would take seven times the memory). The newest wait in a
+    small set; when it fills, it becomes a sorted array that swallows the arrays no larger than
+    itself, as a binary counter carries, so each key is copied a few times in all and the
+    arrays stay few. Each array has memory of its own (an anonymous map), given back to the
+    system as soon as it is merged: arrays of growing sizes taken from the heap fragment it.
+    Two different keys with the same 64-bit hash would match by mistake: in a dry run's
+    estimate, a risk worth taking.
     """
 
-    MERGE_AT = 65_536
+    RECENT = 32_768
 
     def __init__(self):
-        self.merged = array("q")
+        self.levels: list[memoryview] = []  # sorted hashes, the largest array first
         self.recent: set[int] = set()
 
     def add(self, key: Hashable) -> None:
         self.recent.add(hash(key))
-        if len(self.recent) > max(self.MERGE_AT, len(self.merged) // 8):
-            self.merged = array("q", heapq.merge(self.merged, sorted(self.recent)))
+        if len(self.recent) >= self.RECENT:
+            level = _level(sorted(self.recent), len(self.recent))
             self.recent = set()
+            while self.levels and len(self.levels[-1]) <= len(level):
+                smaller = self.levels.pop()
+                level = _level(heapq.merge(smaller, level), len(smaller) + len(level))
+            self.levels.append(level)
 
     def update(self, keys: Iterable[Hashable]) -> None:
         for key in keys:
@@ -128,13 +138,25 @@ class SeenKeys:
 
     def __contains__(self, key: Hashable) -> bool:
         hashed = hash(key)
-        if hashed in self.recent:
-            return True
-        at = bisect_left(self.merged, hashed)
-        return at < len(self.merged) and self.merged[at] == hashed
+        return hashed in self.recent or any(_holds(level, hashed) for level in self.levels)
 
     def __len__(self) -> int:
-        return len(self.merged) + len(self.recent)
+        return sum(len(level) for level in self.levels) + len(self.recent)
+
+
+def _level(hashes: Iterable[int], count: int) -> memoryview:
+    """`count` sorted hashes as 8-byte numbers in a map of their own."""
+    level = memoryview(mmap.mmap(-1, count * 8)).cast("q")
+    hashes, at = iter(hashes), 0
+    while chunk := array("q", islice(hashes, 65_536)):
+        level[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    return level
+
+
+def _holds(level: memoryview, hashed: int) -> bool:
+    at = bisect_left(level, hashed)
+    return at < len(level) and level[at] == hashed
 
 
 @dataclass
