@@ -14,7 +14,7 @@ import psycopg
 from django.core.management import call_command
 from django.db import connection, connections
 
-from bench import checks, generate, phones, report, runner, sample, scenarios, transfer
+from bench import backups, checks, generate, phones, report, runner, sample, scenarios, transfer
 from bench.databases import Database
 
 
@@ -129,6 +129,8 @@ CHECKS = {
     "import-clients": lambda drawn, options: transfer.import_clients(options.seed),
     "import-memory": lambda drawn, options: transfer.import_memory(options.seed),
     "export-clients": lambda drawn, options: transfer.export_clients(),
+    "backup": lambda drawn, options: backups.backup(),
+    "backup-load": lambda drawn, options: backups.backup_load(drawn, options.requests, options.warmup),
 }
 
 
@@ -149,6 +151,18 @@ def _check_line(check: dict) -> str:
     if check.get("skipped"):
         return f"skipped: {check['skipped']}"
     flag = "" if check.get("met") is not False else "  MISSED"
+    if check.get("error"):
+        return f"FAILED: {check['error']}"
+    if "archive_seconds" in check:
+        return (
+            f"archived in {check['archive_seconds']} s, verified in {check['verify_seconds']} s, "
+            f"{check['archive_mb']:,} MB ({check['files']} attachment files){flag}"
+        )
+    if "target_ratio" in check:
+        return (
+            f"list p95 {check['p95_without_ms']} ms without, {check['p95_during_ms']} ms during a backup "
+            f"({check['requests_during']} requests): {check['ratio']}×{flag}"
+        )
     if "events_per_second" in check:
         verified = "every call right" if check["verified"]["ok"] else f"WRONG {check['verified']}"
         return (

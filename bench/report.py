@@ -138,6 +138,10 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
         result = "ok" if check.get("met") else "MISSED"
         if check.get("skipped"):
             lines.append(f"{check['name']} on {database}: skipped: {check['skipped']}")
+        elif "archive_seconds" in check:
+            lines.append(_backup_line(check, database, result))
+        elif "target_ratio" in check:
+            lines.append(_backup_load_line(check, database, result))
         elif "events_per_second" in check:
             verified = check["verified"]
             lines.append(
@@ -185,3 +189,28 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
                 f"({check['board_total']}) and the won deals' sums equal the raw SQL sums: {result}"
             )
     return lines
+
+
+def _backup_line(check: dict, database: str, result: str) -> str:
+    if check.get("error"):
+        return f"backup on {database}: {check['error']}: {result}"
+    return (
+        f"backup on {database}: archive made in {check['archive_seconds']} s and verified in "
+        f"{check['verify_seconds']} s (restored into a scratch database, every check passed), "
+        f"{check['archive_mb']:,} MB: the database {check['database_mb']:,} MB ({check['rows']:,} rows in "
+        f"{check['tables']} tables) and {check['files']} attachment files ({check['files_mb']:,} MB) "
+        f"(target: both succeed; no time set): {result}"
+    )
+
+
+def _backup_load_line(check: dict, database: str, result: str) -> str:
+    if check.get("error"):
+        return f"backup under load on {database}: {check['error']}: {result}"
+    steps = check["steps"]
+    return (
+        f"backup under load on {database}: list page p95 {check['p95_without_ms']} ms without a backup "
+        f"({check['requests_without']} requests), {check['p95_during_ms']} ms during one "
+        f"({check['requests_during']} requests; archiving {steps['archiving']['p95_ms']} ms, "
+        f"verifying {steps['verifying']['p95_ms']} ms), ratio {check['ratio']}× "
+        f"(target: ≤ {check['target_ratio']}×, at least {check['at_least']} requests during): {result}"
+    )

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
-from bench import checks, generate, runner, sample, scenarios, transfer
+from bench import backups, checks, generate, runner, sample, scenarios, transfer
+from carte.backups import engine
 from carte.clients import search
 from carte.clients.models import Client, Contact, Phone, TaxId, TimelineEntry
 from carte.clients.services.cleaning import normalized_tax_id
@@ -25,6 +26,7 @@ from carte.sales.models import (
     Product,
     SalesDocument,
 )
+from tests.backups.files import database_url
 
 TINY = generate.SIZES["tiny"]
 
@@ -149,7 +151,15 @@ def test_the_checks_print_an_invoice_and_find_the_totals_equal_to_raw_sql(built)
     assert totals["board_deals"] > 0
 
 
-def test_the_import_and_export_checks_import_verify_undo_and_export(built, tmp_path, monkeypatch):
+@pytest.fixture
+def committed(transactional_db):
+    """The tiny data set, committed: a backup reads the database through connections of its own."""
+    return generate.build(TINY, seed=3)
+
+
+def test_the_transfer_and_backup_checks_import_verify_undo_export_and_back_up(
+    committed, tmp_path, monkeypatch, settings
+):
     monkeypatch.setattr(transfer, "BENCH_DIR", tmp_path)
     before = Client.objects.count()
     imported = transfer.import_clients(seed=3, rows=300)
@@ -158,3 +168,36 @@ def test_the_import_and_export_checks_import_verify_undo_and_export(built, tmp_p
     assert Client.objects.count() == before
     exported = transfer.export_clients(inline_rows=True)
     assert exported["rows"] == Client.objects.companies().count()
+
+    monkeypatch.setattr(backups, "BENCH_DIR", tmp_path)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (tmp_path / "media" / "templates").mkdir(parents=True)
+    (tmp_path / "media" / "templates" / "offer.html").write_text("<p>{{ client.name }}</p>")
+    (tmp_path / "media" / "logo.png").write_bytes(bytes(range(256)) * 40)
+    made = backups.backup()
+    assert made["met"] and not made["error"], made
+    assert made["files"] == 2 and made["tables"] > 0 and made["rows"] >= Client.objects.count()
+    assert made["archive_mb"] >= made["database_mb"] > 0 and made["verify_seconds"] is not None
+    assert engine.archives(tmp_path / "backups") == []  # removed afterwards
+
+    drawn = sample.draw(committed.info, count=6)
+    elsewhere = {  # another process cannot open SQLite's in-memory test database: it backs up a file copy
+        "CARTE_DATABASE_URL": database_url(tmp_path),
+        "CARTE_MEDIA_ROOT": str(tmp_path / "media"),
+        "DJANGO_SETTINGS_MODULE": "carte.settings",
+    }
+    loaded = backups.backup_load(drawn, requests=5, warmup=1, at_least=3, environment=elsewhere)
+    assert not loaded["error"], loaded
+    assert loaded["requests_without"] == 5 and loaded["requests_during"] >= 3
+    assert loaded["backups_made"] >= 1 and loaded["backup_archive_seconds"] is not None
+    during = loaded["steps"]["archiving"]["requests"] + loaded["steps"]["verifying"]["requests"]
+    assert during == loaded["requests_during"]
+    assert loaded["ratio"] == pytest.approx(loaded["p95_during_ms"] / loaded["p95_without_ms"], rel=0.01)
+    assert not (tmp_path / "backups").exists()  # every archive removed, then the folder
+
+
+def test_a_backup_that_fails_says_why_and_is_not_met(tmp_path, monkeypatch):
+    monkeypatch.setattr(backups, "BENCH_DIR", tmp_path)
+    (tmp_path / "backups").write_text("a file where the backup folder should be")
+    made = backups.backup()
+    assert made["met"] is False and made["error"].startswith("the archive failed"), made
