@@ -23,6 +23,7 @@ class Notification(models.Model):
         DEAL_STAGE = "deal_stage", _("Deal stage changed")
         IMPORT = "import", _("Import finished")
         EXPORT = "export", _("Export ready")
+        BACKUP = "backup", _("Backup failed")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

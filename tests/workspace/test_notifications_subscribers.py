@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from carte.backups.models import Backup
 from carte.calls.models import Call
 from carte.clients.services import add_note
 from carte.core import events
@@ -183,3 +184,29 @@ def test_the_owner_hears_when_someone_else_moves_her_deal(mia, alice, alices_cli
     assert notification.title == f"Your deal “Ovens” moved to {stages[1].name}"
     assert notification.body == "By Mia Manager."
     assert notification.link == f"/deals/{deal.pk}/"
+
+
+def test_a_failed_backup_or_verification_notifies_who_keeps_the_backups(people, committed):
+    ada, alice = people["ada"], people["alice"]
+    now = timezone.now()
+    failed = Backup.objects.create(status=Backup.Status.FAILED, started_at=now, error="the disk holding /b is full")
+    unverified = Backup.objects.create(
+        status=Backup.Status.DONE,
+        started_at=now,
+        file_name="carte-backup-20261127-023000.tar",
+        verification=Backup.Verification.FAILED,
+        verification_error="row counts differ for clients_client",
+    )
+    good = Backup.objects.create(
+        status=Backup.Status.DONE, started_at=now, file_name="b.tar", verification=Backup.Verification.PASSED
+    )
+    with committed():
+        for backup in (failed, unverified, good):
+            events.emit("backup.finished", actor=None, backup_id=backup.pk)
+    notices = list(Notification.objects.filter(kind=Notification.Kind.BACKUP).order_by("pk"))
+    assert [(notice.recipient, notice.title) for notice in notices] == [
+        (ada, "The backup failed"),
+        (ada, "A backup failed its verification"),
+    ]
+    assert notices[0].body == "the disk holding /b is full" and notices[1].link == url_of("backups:backup_list")
+    assert not Notification.objects.filter(recipient=alice).exists()

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from carte.backups.models import Backup
 from carte.calls.models import Call
 from carte.clients.models import Client
 from carte.core import events, live, policy
@@ -300,6 +301,29 @@ def export_ready(event: events.Event) -> None:
     notify(recipient=export.owner, kind=Kind.EXPORT, title=title, link=url_of("transfer:export_download", export.pk))
 
 
+def backup_failed(event: events.Event) -> None:
+    """Who keeps the backups hears when one failed, or failed its verification: a night without a good
+    backup must not wait for someone to open the bell (a good one needs no notice)."""
+    backup = Backup.objects.filter(pk=event.data.get("backup_id")).first()
+    if backup is None:
+        return
+    if backup.status == Backup.Status.FAILED:
+        reason = backup.error
+    elif backup.verification == Backup.Verification.FAILED:
+        reason = backup.verification_error
+    else:
+        return
+    for keeper in get_user_model().objects.filter(is_active=True).order_by("pk"):
+        if not policy.can(keeper, policy.Action.VIEW, Backup):
+            continue
+        with in_language_of(keeper):
+            if backup.status == Backup.Status.FAILED:
+                title = _("The backup failed")
+            else:
+                title = _("A backup failed its verification")
+        notify(recipient=keeper, kind=Kind.BACKUP, title=title, body=reason[:500], link=url_of("backups:backup_list"))
+
+
 HANDLERS = {
     "task.assigned": task_assigned,
     "task.reminder": task_reminder,
@@ -309,6 +333,7 @@ HANDLERS = {
     "call.ended": call_ended,
     "deal.stage_changed": deal_stage_changed,
     "import.finished": import_finished,
+    "backup.finished": backup_failed,
     "export.ready": export_ready,
 }
 
