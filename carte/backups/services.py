@@ -373,6 +373,21 @@ def _remove_leftovers(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def after_restore(archive: Path) -> None:
+    """Bring the rows of the restored database up to date with the backup folder.
+
+    The database is the archive's snapshot, taken while its own backup was being made: that row
+    still says "running", and the archives made since (the one before the restore among them) are
+    unknown to it. The running rows go (no backup runs during a restore), the folder's archives get
+    rows, and the restored archive passed its verification just now.
+    """
+    Backup.objects.filter(status=Status.RUNNING).delete()
+    record_found_archives()
+    Backup.objects.filter(file_name=Path(archive).name).update(
+        verification=Verification.PASSED, verified_at=timezone.now(), verification_error=""
+    )
+
+
 # --- archives found in the folder ----------------------------------------------------------------
 
 

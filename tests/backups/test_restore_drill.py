@@ -5,8 +5,10 @@ import shutil
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from carte.backups import engine
+from carte.backups.models import Backup
 from carte.clients.models import Client
 from carte.documents.models import DocumentTemplate
 from tests.backups.files import state
@@ -43,6 +45,7 @@ def test_restore_command_restores_an_encrypted_archive(company, settings):
     key_file = company.root / "backup.key"
     key_file.write_text(engine.new_key())
     settings.BACKUP_KEY_FILE = key_file
+    Backup.objects.create(status=Backup.Status.RUNNING, started_at=timezone.now())  # as run_backup has it
     before = state(company.media)
     path, manifest = engine.make_archive(key=engine.load_key())
     assert path.name.endswith(".tar.enc") and manifest.encrypted
@@ -56,6 +59,9 @@ def test_restore_command_restores_an_encrypted_archive(company, settings):
     rows_before.pop("backups.Backup")
     assert rows == rows_before and files == files_before
     assert path.name in recorded and "carte-before-restore-" in recorded
+    # The row of the backup being made when the snapshot was taken is gone; the archive restored passed.
+    assert not Backup.objects.filter(status=Backup.Status.RUNNING).exists()
+    assert Backup.objects.get(file_name=path.name).verification == Backup.Verification.PASSED
     safety = [archive for archive in engine.archives() if archive.name.startswith("carte-before-restore-")]
     assert len(safety) == 1 and safety[0].name.endswith(".tar.enc")
     assert engine.verify_archive(safety[0], key=engine.load_key()).tables["clients_client"] == 0

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             manifest = engine.restore_archive(path, key=key)
         except engine.BackupError as error:
             raise CommandError(_("Restore refused: %(reason)s.") % {"reason": error.message}) from None
-        services.record_found_archives()  # the restored database knows nothing of the archives made since
+        services.after_restore(path)
         self.stdout.write(
             _("Restored the backup of %(date)s: %(rows)s rows, %(files)s files.")
             % {"date": manifest.started_at, "rows": sum(manifest.tables.values()), "files": len(manifest.files)}
