@@ -7,8 +7,6 @@ from "running" to "verified" without a reload. Every action posts to a small vie
 one service and answers the list again (htmx) or goes back to the page.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse
@@ -21,31 +19,18 @@ from carte.backups import queries, services
 from carte.backups.config import config
 from carte.backups.models import Backup
 from carte.core import policy
+from carte.core.durations import duration_text
 from carte.core.errors import Conflict
 from carte.core.htmx import is_fragment
 
 Status, Verification = Backup.Status, Backup.Verification
 
 
-def duration_text(duration: timedelta | None) -> str:
-    """A backup's duration as people say it: "42 s", "3 min 5 s", "1 h 2 min"."""
-    if duration is None:
-        return ""
-    seconds = max(0, round(duration.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    if minutes:
-        return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds}
-    return _("%(seconds)d s") % {"seconds": seconds}
-
-
 def _state(request) -> dict:
     """What the refreshed part of the page shows: the dates, the warnings, the list."""
     page = queries.backup_page(request.user, request.GET.get("page"))
     for backup in page.items:
-        backup.duration_text = duration_text(backup.duration)
+        backup.duration_text = duration_text(backup.duration.total_seconds()) if backup.duration else ""
     return {
         "page": page,
         "status": queries.status_for(request.user),

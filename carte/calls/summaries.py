@@ -3,21 +3,10 @@
 from django.utils.translation import gettext as _
 
 from carte.calls.models import Call
+from carte.core.durations import duration_text
 
 Status = Call.Status
 Direction = Call.Direction
-
-
-def duration_text(seconds: int | None) -> str:
-    """ "45 s", "3 min 12 s", "1 h 5 min"; "0 s" for a call that was not answered."""
-    seconds = max(0, int(seconds or 0))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    if minutes:
-        return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds}
-    return _("%(seconds)d s") % {"seconds": seconds}
 
 
 def call_summary(call: Call) -> str:

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carte.calls import queries, services
 from carte.calls.forms import CallFilterForm, CallLogForm, CallNotesForm
 from carte.calls.models import Call
-from carte.calls.summaries import duration_text
 from carte.clients.models import Client
 from carte.clients.queries import get_client_for
 from carte.clients.queries.clients import owner_choices
 from carte.clients.views.lists import page_numbers
 from carte.core import policy
+from carte.core.durations import duration_text
 from carte.core.errors import DomainError, Invalid
 from carte.core.htmx import is_fragment, save_posted
 from carte.core.listing import address_of
