@@ -34,6 +34,7 @@ __all__ = [
     "BackupError",
     "Manifest",
     "archives",
+    "fsync_folder",
     "load_key",
     "make_archive",
     "new_key",
@@ -103,7 +104,7 @@ def make_archive(
         with tempfile.TemporaryDirectory(dir=folder, prefix=WORK_PREFIX) as work:
             manifest = _write(partial, Path(work), started, key, folder)
         os.rename(partial, final)
-        _fsync_folder(folder)
+        fsync_folder(folder)
     except BaseException as exc:
         _remove(partial)
         if isinstance(exc, OSError):
@@ -190,8 +191,8 @@ def _write_failure(exc: OSError, folder: Path) -> BackupError:
     return BackupError(_("the backup failed on %(path)s: %(reason)s") % {"path": where, "reason": exc.strerror or exc})
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable."""
+def fsync_folder(folder: Path) -> None:
+    """Make a rename itself durable: fsync the folder that holds the new name."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -436,6 +437,6 @@ def _swap_in(incoming: Path, media: Path) -> None:
     else:
         os.chmod(incoming, 0o755)
     os.rename(incoming, media)
-    _fsync_folder(media.parent)
+    fsync_folder(media.parent)
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)

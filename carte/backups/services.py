@@ -268,7 +268,7 @@ def _copy_off_site(backup: Backup, source: Path) -> None:
         if partial.stat().st_size != source.stat().st_size:
             raise OSError(_("the copy is shorter than the archive"))
         os.replace(partial, Path(folder) / source.name)
-        _sync_folder(Path(folder))
+        engine.fsync_folder(Path(folder))
     except OSError as error:
         _remove_quietly(partial)
         backup.copied = False
@@ -287,15 +287,6 @@ def _remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable: fsync the folder that holds the new name."""
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 # --- retention -----------------------------------------------------------------------------------
