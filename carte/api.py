@@ -19,8 +19,10 @@ from carte.clients.api import merge as merge_endpoints
 from carte.clients.api import references as reference_endpoints
 from carte.clients.api import segments as segment_endpoints
 from carte.core.api import install_problem_handlers
+from carte.knowledge.api import router as knowledge_router
 from carte.planner.api import calendar as calendar_endpoints
 from carte.planner.api import tasks as task_endpoints
+from carte.reports.api import router as reports_router
 from carte.sales.api import catalogue as catalogue_endpoints
 from carte.sales.api import company as company_endpoints
 from carte.sales.api import deals as deal_endpoints
@@ -65,4 +67,6 @@ api.add_router("/", calendar_endpoints.router)
 api.add_router("/", calls_router)
 api.add_router("/", transfer_router)
 api.add_router("/", backups_router)
+api.add_router("/", knowledge_router)
+api.add_router("/", reports_router)
 api.add_router("/", workspace_router)

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "carte.planner",
     "carte.calls",
     "carte.transfer",
+    "carte.knowledge",
+    "carte.reports",
     "carte.workspace",
 ]
 
@@ -241,3 +243,6 @@ LOGGING = {
 
 # The country assumed for phone numbers typed without an international prefix.
 PHONE_REGION = env_str("CARTE_PHONE_REGION", "FR").upper()
+
+# Reports: a client card without any activity for this many days counts as inactive (the adoption view).
+ADOPTION_INACTIVE_DAYS = env_int("CARTE_ADOPTION_INACTIVE_DAYS", 30)

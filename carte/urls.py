@@ -11,6 +11,8 @@ urlpatterns = [
     path("calls/", include("carte.calls.urls")),
     path("", include("carte.transfer.urls")),
     path("", include("carte.backups.urls")),
+    path("knowledge/", include("carte.knowledge.urls")),
+    path("reports/", include("carte.reports.urls")),
     path("api/v1/", api.urls),
 ]
 

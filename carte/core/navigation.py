@@ -30,12 +30,13 @@ class Link:
 
 @dataclass(frozen=True)
 class Figure:
-    """One line of the "my progress" panel: done out of planned (planned may be None), and a detail line."""
+    """One line of the "my progress" panel: done out of planned (planned may be None), a detail line, a link."""
 
     label: str
     done: int
     planned: int | None = None
     detail: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,18 @@ def add_search(provider: SearchProvider) -> None:
     """A provider answers (user, text, limit) with hits the user may see (it applies the policy)."""
     if provider not in search_providers:
         search_providers.append(provider)
+
+
+# The route of the modules' help links ({% help_link "clients" %}, carte/core/templatetags/help.py): the
+# knowledge app names it, so core never imports the knowledge app. None: no help links are shown.
+help_route: str | None = None
+help_module: str | None = None  # the module whose view right the reader needs to follow the link
+
+
+def set_help_route(url_name: str | None, module: str | None = None) -> None:
+    """Name the view that opens a module's help (it takes the module key), and the module it belongs to."""
+    global help_route, help_module
+    help_route, help_module = url_name, module
 
 
 def visible_links(links: list[Link], user) -> list[Link]:
