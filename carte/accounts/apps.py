@@ -15,6 +15,9 @@ class AccountsConfig(AppConfig):
         from carte.core.policy import Action
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="carte-builtin-roles")
+        from carte.accounts import setup_steps
+
+        setup_steps.register()  # the setup checklist: employees, departments and roles; outgoing mail
 
         # Everyone may look colleagues up, so the settings entries need the right to change things
         # (employees, departments); roles and the audit log are shown to whoever may read them.

@@ -11,15 +11,20 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from carte.accounts.models import TIME_ZONES, ApiToken, Department, Employee, LoginFailure, Right, Role
-from carte.core import audit, policy
+from carte.core import audit, events, policy
 from carte.core.errors import Conflict, Invalid, NotAllowed, NotFound
 
 Action, Scope, Verb = policy.Action, policy.Scope, audit.Verb
@@ -297,6 +302,7 @@ def create_employee(*, actor: Employee, password: str, **values) -> Employee:
     employee.set_password(password)
     employee.save()
     audit.record(actor, Verb.CREATE, employee, changes=audit.diff({}, audit.snapshot(employee, EMPLOYEE_FIELDS)))
+    events.emit("employee.created", actor=actor, employee_id=employee.pk)
     return employee
 
 
@@ -393,6 +399,116 @@ def reactivate_employee(*, actor: Employee, employee: Employee) -> Employee:
     employee.save(update_fields=["is_active"])
     audit.record(actor, Verb.UPDATE, employee, changes={"is_active": [False, True]})
     return employee
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations
+# ---------------------------------------------------------------------------------------------
+
+
+def _invitation_address(email) -> str:
+    """The invited employee's email address, which is also their username; Invalid naming "email"."""
+    address = "".join(str(email or "").split())
+    if not address:
+        raise Invalid(errors={"email": [_("Enter the email address the invitation goes to.")]})
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise Invalid(
+            errors={"email": [_("“%(address)s” is not an email address.") % {"address": address[:100]}]}
+        ) from None
+    taken = Employee.objects.filter(email__iexact=address).exists()
+    if taken or Employee.objects.filter(username__iexact=address).exists():
+        raise Invalid(
+            errors={"email": [_("An employee with the address %(address)s already exists.") % {"address": address}]}
+        )
+    return address
+
+
+@transaction.atomic
+def invite_employee(
+    *,
+    actor: Employee,
+    email,
+    first_name,
+    last_name="",
+    role: Role | None = None,
+    department: Department | None = None,
+    language: str = "",
+    time_zone: str = "",
+) -> Employee:
+    """Add an employee who chooses their own password: an email brings them a link to set it.
+
+    Until then the employee has an unusable password. They log in with their email address (it
+    is their username). `language` and `time_zone` are the company's defaults the first-run
+    wizard passes (empty: the installation's). The email leaves by a background job once the
+    transaction commits, so a refused or undone invitation sends nothing; the link is built from
+    BASE_URL, never from the request. Role and department need the same rights as changing them.
+    """
+    if not policy.can(actor, Action.CREATE, Employee):
+        raise NotAllowed()
+    errors: dict[str, list] = {}
+    address = ""
+    try:
+        address = _invitation_address(email)
+    except Invalid as refused:
+        errors |= refused.errors
+    first_name, last_name = " ".join(str(first_name or "").split()), " ".join(str(last_name or "").split())
+    if not first_name:
+        errors["first_name"] = [_("Enter the first name.")]
+    if errors:
+        raise Invalid(errors=errors)
+    restricted = {name: value for name, value in {"role": role, "department": department}.items() if value is not None}
+    _require_restricted_fields(actor, Employee(), restricted)
+    employee = Employee(
+        username=address.lower(),
+        email=address,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        department=department,
+        language=language or "",
+        time_zone=time_zone or "",
+    )
+    employee.set_unusable_password()
+    _validate_employee(employee)
+    employee.save()
+    changes = audit.diff({}, audit.snapshot(employee, EMPLOYEE_FIELDS)) | {"invited": [None, address]}
+    audit.record(actor, Verb.CREATE, employee, changes=changes)
+    events.emit("employee.created", actor=actor, employee_id=employee.pk)
+    from carte.accounts.tasks import send_invitation  # the job module reads this one: imported late
+
+    transaction.on_commit(lambda: send_invitation(employee.pk))
+    return employee
+
+
+def invitation_email(employee: Employee) -> tuple[str, str]:
+    """The subject and text of an invitation, in the employee's language, with a link to set a password.
+
+    The link is Django's password reset link (the same token generator as "Forgot your
+    password?"), built from BASE_URL: it works once, and until PASSWORD_RESET_TIMEOUT.
+    """
+    uid = urlsafe_base64_encode(force_bytes(employee.pk))
+    token = default_token_generator.make_token(employee)
+    link = settings.BASE_URL + reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    with translation.override(employee.language or settings.LANGUAGE_CODE):
+        lines = [
+            _("Hello %(name)s,") % {"name": employee.get_short_name() or employee.get_username()},
+            "",
+            _("An account in Carte, the company's CRM, was opened for you. To choose your password, open this link:"),
+            "",
+            link,
+            "",
+            _("Your username is %(username)s.") % {"username": employee.get_username()},
+            ngettext(
+                "The link works for %(days)d day. After that, use “Forgot your password?” on the login page.",
+                "The link works for %(days)d days. After that, use “Forgot your password?” on the login page.",
+                days,
+            )
+            % {"days": days},
+        ]
+        return _("Your Carte account"), "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------

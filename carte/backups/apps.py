@@ -17,3 +17,6 @@ class BackupsConfig(AppConfig):
         navigation.add_settings_page(
             Link("backups", _("Backups"), "backups:backup_list", "backups", icon="backups", order=70)
         )
+        from carte.backups import setup_steps
+
+        setup_steps.register()  # the setup checklist: a verified backup

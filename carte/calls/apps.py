@@ -40,3 +40,6 @@ class CallsConfig(AppConfig):
         )
         card.register_timeline_kind("call", _("Call"))
         register_merge_hook(move_merged_calls)
+        from carte.calls import setup_steps
+
+        setup_steps.register()  # the setup checklist: telephony

@@ -18,6 +18,9 @@ class ClientsConfig(AppConfig):
 
         self._register_card()
         self._register_navigation()
+        from carte.clients import setup_steps
+
+        setup_steps.register()  # the setup checklist: reference lists
 
     def _register_card(self):
         """The card's own tabs and timeline kinds; other apps add theirs the same way."""

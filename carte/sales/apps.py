@@ -20,6 +20,9 @@ class SalesConfig(AppConfig):
         self._register_documents()
         self._register_payments()
         self._register_targets()
+        from carte.sales import setup_steps
+
+        setup_steps.register()  # the setup checklist: company, money, pipelines, document templates
 
     def _register_company(self):
         """Settings: legal entities, currencies and rates, taxes."""

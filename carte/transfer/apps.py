@@ -21,3 +21,6 @@ class TransferConfig(AppConfig):
         navigation.add_settings_page(
             Link("imports", _("Imports"), "transfer:import_list", "imports", action="create", icon="import", order=60)
         )
+        from carte.transfer import setup_steps
+
+        setup_steps.register()  # the setup checklist: import of the old data

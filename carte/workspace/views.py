@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from carte.core import navigation, policy
 from carte.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from carte.core.htmx import is_fragment
 from carte.core.middleware import refusal_response
+from carte.knowledge.queries import setup as setup_queries
 from carte.workspace import queries
 
 
@@ -31,12 +32,20 @@ def switch_language(request):
 
 @require_GET
 def home(request):
+    """The home page; on a brand-new installation its first administrator is taken to the first-run wizard.
+
+    The setup card (administrators, while the checklist is incomplete) loads after the page,
+    so it costs the page no query.
+    """
+    if setup_queries.wizard_due_for(request.user):
+        return redirect("knowledge:wizard")
     return render(
         request,
         "workspace/home.html",
         {
             "overview": queries.overview_for(request.user),
             "new_client": queries.action_for(request.user, "clients", policy.Action.CREATE),
+            "setup_card": setup_queries.may_set_up(request.user),
         },
     )
 

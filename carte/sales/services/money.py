@@ -181,6 +181,20 @@ def set_base_currency(*, actor, currency: Currency) -> Currency:
         raise Conflict(_("Someone else changed the base currency at the same time; look again and retry.")) from None
 
 
+@transaction.atomic
+def review_money_settings(*, actor, currency: Currency) -> Currency:
+    """Make `currency` the base currency (see set_base_currency), and note that a person reviewed it.
+
+    When it already was the base, nothing changes but an audit entry saying so: the checklist's
+    money step then counts the review, as it would a change.
+    """
+    policy.require_in_module(actor, MODULE, policy.Action.EDIT)
+    if currency.is_base:
+        audit.record(actor, audit.Verb.UPDATE, currency, changes={"is_base": [True, True]})
+        return currency
+    return set_base_currency(actor=actor, currency=currency)
+
+
 def update_currency(*, actor, currency: Currency, active: bool | None = None, is_base: bool | None = None) -> Currency:
     """Switch a currency on or off and/or make it the base (None: unchanged), for the API."""
     _require(actor, Action.EDIT)
