@@ -14,7 +14,7 @@ import psycopg
 from django.core.management import call_command
 from django.db import connection, connections
 
-from bench import backups, checks, generate, phones, report, runner, sample, scenarios, transfer
+from bench import adoption, backups, checks, generate, phones, report, runner, sample, scenarios, transfer
 from bench.databases import Database
 
 
@@ -131,6 +131,7 @@ CHECKS = {
     "export-clients": lambda drawn, options: transfer.export_clients(),
     "backup": lambda drawn, options: backups.backup(),
     "backup-load": lambda drawn, options: backups.backup_load(drawn, options.requests, options.warmup),
+    "adoption": adoption.adoption,
 }
 
 
@@ -153,6 +154,8 @@ def _check_line(check: dict) -> str:
     flag = "" if check.get("met") is not False else "  MISSED"
     if check.get("error"):
         return f"FAILED: {check['error']}"
+    if "snapshot_seconds" in check:
+        return report.adoption_line(check)
     if "archive_seconds" in check:
         return (
             f"archived in {check['archive_seconds']} s, verified in {check['verify_seconds']} s, "

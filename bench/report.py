@@ -138,6 +138,8 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
         result = "ok" if check.get("met") else "MISSED"
         if check.get("skipped"):
             lines.append(f"{check['name']} on {database}: skipped: {check['skipped']}")
+        elif "snapshot_seconds" in check:
+            lines.append(f"adoption on {database}: {adoption_line(check)}: {'ok' if check['met'] else 'FULL SCANS'}")
         elif "archive_seconds" in check:
             lines.append(_backup_line(check, database, result))
         elif "target_ratio" in check:
@@ -213,4 +215,18 @@ def _backup_load_line(check: dict, database: str, result: str) -> str:
         f"({check['requests_during']} requests; archiving {steps['archiving']['p95_ms']} ms, "
         f"verifying {steps['verifying']['p95_ms']} ms), ratio {check['ratio']}× "
         f"(target: ≤ {check['target_ratio']}×, at least {check['at_least']} requests during): {result}"
+    )
+
+
+def adoption_line(check: dict) -> str:
+    """The adoption check in one line: the nightly work, the page's p50/p95 per persona, the full scans."""
+    pages = ", ".join(
+        f"{persona} p50 {page['median_ms']} ms p95 {page['p95_ms']} ms ({page['queries_max']} queries)"
+        for persona, page in check["pages"].items()
+    )
+    scans = f"{len(check['full_scans'])} FULL SCANS" if check["full_scans"] else "no full scan"
+    return (
+        f"one day {check['day_seconds']} s (busy {check['busy_day_seconds']} s), {check['period_days']} days "
+        f"{check['days_total_seconds']} s, snapshot of {check['cards']:,} cards {check['snapshot_seconds']} s; "
+        f"page: {pages}; {scans}"
     )

@@ -15,6 +15,7 @@ reads); its visibility condition is the seller's: their own or their department'
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -417,6 +418,104 @@ def _week_extremes(sample: Sample) -> tuple[str, str]:
     return _with(calendar, **week_params(sample, QUIET_WEEK)), _with(
         calendar, **week_params(sample, sample.calendar_weeks[0])
     )
+
+
+# --- the adoption view -----------------------------------------------------------------------------
+# Run by the "adoption" check (bench/adoption.py) once it has computed the figures of the data
+# set's last 90 days and its completeness snapshot: the page reads only those tables. The data
+# set ends on bench.generate.NOW, so the periods asked for end there (custom periods).
+
+ADOPTION_PERIODS = (30, 7, 90)
+ADOPTION_CARD_PAGE = 25
+
+
+def adoption_params(index: int) -> dict:
+    """The last 30, 7 or 90 days of the data set, and one of the first three pages of the cards to fix."""
+    from bench.generate import NOW
+
+    days = ADOPTION_PERIODS[index % len(ADOPTION_PERIODS)]
+    until = NOW.date()
+    since = until - timedelta(days=days - 1)
+    return {"period": "custom", "since": since.isoformat(), "until": until.isoformat(), "page": 1 + (index // 3) % 3}
+
+
+def adoption_url(sample: Sample, index: int) -> str:
+    return _with(reverse("reports:adoption"), **adoption_params(index))
+
+
+ADOPTION_PEOPLE = (
+    "SELECT e.id, e.first_name, e.last_name, e.username, e.is_active, e.department_id, d.name "
+    "FROM accounts_employee e LEFT JOIN accounts_department d ON d.id = e.department_id {where} "
+    "ORDER BY e.last_name, e.first_name, e.username"
+)
+ADOPTION_SUMS = (
+    "SELECT employee_id, COUNT(*), SUM(logins), SUM(created), SUM(updated), SUM(tasks_on_time), SUM(tasks_late), "
+    "SUM(calls), SUM(deals_moved) FROM reports_dailyactivity WHERE day >= %s AND day <= %s {people} "
+    "GROUP BY employee_id"
+)
+ADOPTION_RUNS = "SELECT kind, MAX(computed_at), MIN(day), MAX(day) FROM reports_aggregationrun GROUP BY kind"
+ADOPTION_TOTALS = (
+    "SELECT owner_id, cards, with_owner, with_contact, with_next_task, active, complete "
+    "FROM reports_completenessdaily WHERE day = %s {people}"
+)
+ADOPTION_GAPS_FROM = (
+    "FROM reports_cardgap g JOIN clients_client c ON c.id = g.client_id "
+    "JOIN accounts_employee o ON o.id = g.owner_id WHERE 1 = 1 {where}"
+)
+ADOPTION_GAPS_COUNT = "SELECT COUNT(*) FROM (SELECT 1 {gaps_from} LIMIT 1000) counted"
+ADOPTION_GAPS = (
+    "SELECT g.client_id, g.no_owner, g.no_contact, g.no_next_task, g.inactive, g.score, g.last_activity_at, "
+    "c.name, o.first_name, o.last_name {gaps_from} ORDER BY g.score DESC, g.client_id LIMIT %s OFFSET %s"
+)
+MANAGED_CLIENT = "AND (c.owner_id = %s OR c.owner_id IN (SELECT id FROM accounts_employee WHERE department_id = %s))"
+
+
+def _adoption_sql(cursor, index: int, managed_by=None) -> None:
+    """The page's data: the people, their sums, the freshness, the owners' totals, a page of cards to fix.
+    `managed_by`: the manager whose department the page covers; None: the administrator (everyone)."""
+    params = adoption_params(index)
+    adapt = connection.ops.adapt_datefield_value
+    since, until = (adapt(date.fromisoformat(params[key])) for key in ("since", "until"))
+    manager = [] if managed_by is None else [managed_by.pk, managed_by.department_id]
+    where = "" if managed_by is None else "WHERE e.id = %s OR e.department_id = %s"
+    ids = [row[0] for row in _fetch(cursor, ADOPTION_PEOPLE.format(where=where), manager)]
+    marks = ", ".join(["%s"] * len(ids))
+
+    def among(column: str) -> tuple[str, list]:
+        """The employees' condition on a column; none for the administrator."""
+        return ("", []) if managed_by is None else (f"AND {column} IN ({marks})", ids)
+
+    condition, values = among("employee_id")
+    _fetch(cursor, ADOPTION_SUMS.format(people=condition), [since, until, *values])
+    _fetch(cursor, ADOPTION_RUNS, [])
+    condition, values = among("owner_id")
+    _fetch(cursor, ADOPTION_TOTALS.format(people=condition), [until, *values])
+    condition, values = among("g.owner_id")
+    if managed_by is not None:
+        condition, values = f"{condition} {MANAGED_CLIENT}", [*values, *manager]
+    gaps_from = ADOPTION_GAPS_FROM.format(where=condition)
+    _fetch(cursor, ADOPTION_GAPS_COUNT.format(gaps_from=gaps_from), values)
+    offset = (params["page"] - 1) * ADOPTION_CARD_PAGE
+    _fetch(cursor, ADOPTION_GAPS.format(gaps_from=gaps_from), [*values, ADOPTION_CARD_PAGE, offset])
+
+
+def adoption_manager_sql(cursor, sample: Sample, index: int) -> None:
+    _adoption_sql(cursor, index, managed_by=sample.manager)
+
+
+def adoption_admin_sql(cursor, sample: Sample, index: int) -> None:
+    _adoption_sql(cursor, index)
+
+
+def _adoption_extremes(sample: Sample) -> tuple[str, str]:
+    """The last week and the first page, and the last 90 days and the third page."""
+    return adoption_url(sample, 1), adoption_url(sample, 8)
+
+
+ADOPTION = [
+    Scenario("adoption", None, adoption_url, adoption_manager_sql, _adoption_extremes, persona="manager"),
+    Scenario("adoption admin", None, adoption_url, adoption_admin_sql, _adoption_extremes, persona="admin"),
+]
 
 
 SCENARIOS = [

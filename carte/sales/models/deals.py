@@ -160,7 +160,10 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["deal", "at", "id"], name="stage_change_deal")]
+        indexes = [
+            models.Index(fields=["deal", "at", "id"], name="stage_change_deal"),
+            models.Index(fields=["at"], name="stage_change_at"),  # a day's moves, for the adoption figures
+        ]
         verbose_name = _("stage change")
         verbose_name_plural = _("stage history")
 
