@@ -142,6 +142,10 @@ def test_module_screens_show_their_help_link(client, ada):
         ("accounts:role_list", "rights"),
         ("calls:call_list", "calls"),
         ("planner:task_list", "planner"),
+        ("sales:product_list", "products"),
+        ("sales:document_list", "documents"),
+        ("sales:payment_list", "payments"),
+        ("reports:adoption", "reports"),
     ]:
         assert f'href="/knowledge/help/{module}/"' in reader.get(reverse(name)).text, name
 

@@ -333,5 +333,7 @@ def test_the_starter_files_shipped_with_carte_all_read():
     keys = {(article.key, article.language) for article in articles}
     assert {key for key, _language in keys} <= {
         "workspace", "client-card", "deals", "planner", "calls", "import", "backups", "rights",
+        "products", "documents", "payments", "adoption",
     }  # fmt: skip
     assert all(article.help_for for article in articles)
+    assert {article.help_for for article in articles} <= set(queries.HELP_MODULES)

@@ -35,6 +35,8 @@ HELP_MODULES = {
     "planner": _lazy("Planner"),
     "calls": _lazy("Calls"),
     "documents": _lazy("Documents"),
+    "payments": _lazy("Payments"),
+    "reports": _lazy("Reports"),
     "import": _lazy("Import"),
     "backups": _lazy("Backups"),
     "rights": _lazy("Employees and rights"),
