@@ -8,13 +8,18 @@ ActionID, and sends "Event:" messages about the calls at any time.
 
 `Link` is the long-lived asyncio session the listener reads events from; `Session` is the
 short blocking session that places one call (a web request waits for it).
+
+Both connect through carte.core.outbound: the connection's host is what the administrator
+configured, so it may be a private or local address, but never a cloud metadata one, and the
+socket goes to the address that was checked (no second DNS lookup).
 """
 
 import asyncio
-import socket
 import time
 from collections.abc import Mapping
 from itertools import count
+
+from carte.core import outbound
 
 BANNER_PREFIX = "Asterisk Call Manager"
 # Longer lines than this are not AMI; the link is dropped rather than grown without bound.
@@ -95,7 +100,12 @@ class Link:
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancellation that
         # comes as the awaited answer arrives, and the listener would then never stop.
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(host, port, limit=LINE_LIMIT)
+            sock = await asyncio.to_thread(outbound.connect, host, port, timeout=timeout, allowed=[host])
+            try:
+                reader, writer = await asyncio.open_connection(sock=sock, limit=LINE_LIMIT)
+            except BaseException:
+                sock.close()
+                raise
         try:
             async with asyncio.timeout(timeout):
                 line = await reader.readline()
@@ -154,7 +164,7 @@ class Session:
     def __init__(self, host: str, port: int, *, timeout: float):
         self.deadline = time.monotonic() + timeout
         self.buffer = b""
-        self.socket = socket.create_connection((host, port), timeout=timeout)
+        self.socket = outbound.connect(host, port, timeout=timeout, allowed=[host])
         try:
             self.banner = check_banner(self._line())
         except BaseException:

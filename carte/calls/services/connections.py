@@ -7,6 +7,7 @@ Secrets and AMI passwords never go into the audit log: it only says that they ch
 """
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
@@ -15,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from carte.calls.models import Connection
-from carte.core import policy
+from carte.core import outbound, policy
 from carte.core.audit import Verb, diff, record, snapshot
 from carte.core.errors import Invalid, NotFound
 
@@ -66,6 +67,11 @@ def _clean(values: dict, current: Connection | None) -> dict:
             URLValidator(schemes=["http", "https"])(cleaned["originate_url"])
         except ValidationError:
             errors["originate_url"] = [_("Enter an address starting with http:// or https://.")]
+        else:
+            if outbound.is_metadata_host(urlsplit(cleaned["originate_url"]).hostname or ""):
+                errors["originate_url"] = [_("This is a cloud metadata address, which Carte never contacts.")]
+    if cleaned.get("ami_host") and outbound.is_metadata_host(cleaned["ami_host"]):
+        errors["ami_host"] = [_("This is a cloud metadata address, which Carte never contacts.")]
     if "ami_port" in values:
         try:
             port = int(values["ami_port"] or 5038)

@@ -11,13 +11,13 @@ events land on the call created here. An Asterisk connection is asked over AMI (
 Asterisk then reports the call under its own id, so nothing is written here for it.
 
 The request is sent before anything is written and with no transaction open: a slow phone
-system never holds a database lock, and a refusal leaves nothing behind.
+system never holds a database lock, and a refusal leaves nothing behind. It goes through
+carte.core.outbound: the connection's own host is the one private address it may reach (the
+administrator configured it), a redirect is not followed, and the answer is capped.
 """
 
 import json
 import secrets
-import urllib.error
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,22 +29,13 @@ from carte.calls.matching import client_id_for_number, normalized_number
 from carte.calls.models import Call, Connection
 from carte.calls.signing import sign
 from carte.clients.models import Client
-from carte.core import policy
+from carte.core import outbound, policy
 from carte.core.audit import Verb, record
 from carte.core.errors import Conflict, Invalid, NotAllowed
 
 TIMEOUT_SECONDS = 5.0
+ANSWER_BYTES = 64 * 1024  # the phone system's answer is a status; its body is not read further
 Direction = Call.Direction
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Carte posts to the address the administrator configured, never to one a server points to."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise urllib.error.HTTPError(req.full_url, code, _("it answered with a redirect"), headers, fp)
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def placing_connection() -> Connection | None:
@@ -73,17 +64,27 @@ def _post_originate(connection: Connection, body: dict[str, Any], timeout: float
         raise Conflict(_("The telephony connection’s address must start with http:// or https://."))
     data = json.dumps(body).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "Carte"} | sign(connection.secret, data).headers()
-    request = urllib.request.Request(address, data=data, headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            response.read(4096)
-    except urllib.error.HTTPError as refused:
+        # Carte posts to the address the administrator configured, never to one a server points to.
+        response = outbound.fetch(
+            address,
+            method="POST",
+            body=data,
+            headers=headers,
+            allowed=[urlsplit(address).hostname or ""],
+            timeout=timeout,
+            max_bytes=ANSWER_BYTES,
+            max_redirects=0,
+        )
+    except outbound.Refused as refused:
+        raise Conflict(_("Carte did not complete the call request: %(reason)s") % {"reason": refused}) from None
+    except outbound.Failed as failure:
+        raise Conflict(_("The phone system did not answer: %(reason)s") % {"reason": failure}) from None
+    if response.status >= 300:
         raise Conflict(
-            _("The phone system refused the call: %(reason)s") % {"reason": f"HTTP {refused.code} {refused.reason}"}
-        ) from None
-    except (urllib.error.URLError, OSError, ValueError) as failure:
-        reason = getattr(failure, "reason", None) or failure
-        raise Conflict(_("The phone system did not answer: %(reason)s") % {"reason": reason}) from None
+            _("The phone system refused the call: %(reason)s")
+            % {"reason": f"HTTP {response.status} {response.reason}".strip()}
+        )
 
 
 def _client_for(actor, client: Client | None, number: str) -> Client | None:
