@@ -27,7 +27,7 @@ def record(actor, verb: str, target: models.Model | None = None, *, changes=None
     """Add one entry to the audit log; `label` names the target when there is no record."""
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_name=str(actor) if actor is not None else "",
+        actor_name=(str(actor) if actor is not None else "")[:200],  # a full name may be longer (150 + 150)
         verb=verb,
         model=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",

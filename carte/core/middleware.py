@@ -1,9 +1,11 @@
 """Security headers and the one place where refusals from services become responses."""
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from carte.core.errors import DomainError
+from carte.core.errors import DomainError, Invalid
 from carte.core.htmx import is_fragment
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -30,6 +32,26 @@ def security_headers(get_response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+    return middleware
+
+
+def refuse_nul_bytes(get_response):
+    """A NUL character in the address or its parameters is refused (400) before any view reads it.
+
+    No one types one; PostgreSQL can neither store nor compare text holding it, so a search,
+    filter or record key with "%00" would otherwise end in a server error.
+    """
+
+    def middleware(request):
+        values = [request.path, *(text for key, texts in request.GET.lists() for text in [key, *texts])]
+        if not any("\x00" in value for value in values):
+            return get_response(request)
+        message = _("The address holds a character that is not allowed (NUL).")
+        if request.path.startswith("/api/"):
+            body = {"type": "about:blank", "title": str(Invalid.title), "status": 400, "detail": message}
+            return JsonResponse(body, status=400, content_type="application/problem+json")
+        return refusal_response(request, Invalid(message))
 
     return middleware
 

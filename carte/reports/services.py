@@ -235,6 +235,7 @@ def _insert_select(model, columns: tuple[str, ...], queryset) -> int:
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
+        # raw-sql: the model's quoted names and Django's compiled SQL; values travel as params.
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
         return cursor.rowcount
 
@@ -301,7 +302,8 @@ def _keep_worst_of_each_owner() -> None:
     CardGap.objects.filter(pk__in=Subquery(past)).delete()
     with connection.cursor() as cursor:
         for model in (CardGap, CompletenessDaily):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")  # the planner's statistics
+            # raw-sql: our own table's quoted name; the planner's statistics.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 # ---------------------------------------------------------------------------------------------
