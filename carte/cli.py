@@ -4,7 +4,8 @@
     carte worker                                      the background job worker (Huey) alone
     carte ami                                         the Asterisk (AMI) listener alone
     carte init                                        migrate, collect static files, first admin, demo data
-    carte check                                       configuration and database, one line per problem
+    carte check [--deploy]                            configuration and database, one line per problem
+                                                      (--deploy: also what production needs)
     carte demo --seed N                               a believable demo company
     carte <any Django command>                        migrate, createsuperuser, shell, …
 
@@ -154,14 +155,23 @@ def _create_first_administrator() -> None:
 
 
 def check(args: list[str]) -> int:
-    """Report each configuration problem on one line; exit 1 when there is any."""
+    """Report each configuration problem on one line; exit 1 when there is any.
+
+    With --deploy, also what production needs: Carte's own checks (debug off, a set and long
+    secret key, https, allowed hosts, secure cookies, HSTS, real mail) and Django's deployment checks.
+    """
+    parser = argparse.ArgumentParser(prog="carte check")
+    parser.add_argument("--deploy", action="store_true", help="also check the settings production needs")
+    options = parser.parse_args(args)
+
     from carte.core.checks import problems
 
-    found = problems()
+    found = problems(deploy=options.deploy)
     for line in found:
         print(f"carte check: {line}")
     if not found:
-        print("carte check: configuration and database OK")
+        ready = "configuration and database OK" + (", ready for production" if options.deploy else "")
+        print(f"carte check: {ready}")
     return 1 if found else 0
 
 

@@ -31,7 +31,10 @@ def _secret_key() -> str:
 def _database(url: str) -> dict:
     """Parse CARTE_DATABASE_URL; SQLite gets WAL, foreign keys and a busy timeout."""
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # No persistent connections: under ASGI (`carte serve`) each request runs on a thread of its own,
+        # and a connection kept by a thread that has ended is never reused, only leaked until PostgreSQL
+        # refuses new ones ("too many clients"); the benchmark's load check showed it (docs/performance.md).
+        config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     except Exception as exc:  # the library raises several types for a bad URL
         raise ConfigError(f"CARTE_DATABASE_URL is not a database URL ({exc}).") from None
     engine = config.get("ENGINE", "")
@@ -91,12 +94,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "carte.core.middleware.security_headers",
+    "carte.core.overload.AdmissionLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carte.core.middleware.refuse_nul_bytes",
     "carte.core.middleware.login_required",
     "carte.accounts.middleware.employee_preferences",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -140,6 +145,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Requests answered at once by one web process; beyond, 503 with Retry-After (carte/core/overload.py). 0: no limit.
+MAX_IN_FLIGHT = env_int("CARTE_MAX_IN_FLIGHT", 16)
 LOGIN_FAILURE_LIMIT = env_int("CARTE_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("CARTE_LOGIN_LOCKOUT_MINUTES", 15)
 
@@ -176,9 +183,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 BEHIND_PROXY = env_bool("CARTE_BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
+# Django's deploy checks that are the reverse proxy's or the domain owner's decision, not Carte's:
+# the proxy redirects port 80 to HTTPS (docs/admin/operations.md), and HSTS for every subdomain or
+# browser preloading binds the whole domain beyond the CRM.
+SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W005", "security.W021"]
 # Django's own CSRF failure page has an inline style that our CSP blocks.
 CSRF_FAILURE_VIEW = "carte.workspace.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every upload form takes one file: a request carrying more than a few is refused (400) before any is read.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 # Files to import: kept under MEDIA_ROOT/imports; larger ones are refused before they are read.
 IMPORT_MAX_BYTES = env_int("CARTE_IMPORT_MAX_MB", 200) * 1024 * 1024
 
@@ -225,6 +238,10 @@ globals().update(_email(EMAIL_URL))
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "carte", "url": REDIS_URL, "immediate": False}
 else:
+    try:  # the queue's file lives there; with CARTE_SECRET_KEY given, nothing else has created the folder yet
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # `carte check` says why the folder cannot be created
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "carte",

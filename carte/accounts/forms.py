@@ -7,6 +7,7 @@ checked the actor's rights and taken its "before" picture for the audit log.
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +67,18 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, writing each email in its recipient's language."""
+    """Django's reset form, writing each email in its recipient's language.
+
+    Every Carte account signs in with a password of its own: an invited employee whose
+    invitation expired (no usable password yet) gets a reset link too, as the invitation says.
+    """
+
+    def get_users(self, email):
+        return (
+            user
+            for user in get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         language = context["user"].language or translation.get_language()

@@ -121,18 +121,23 @@ def _password_problems(password: str, employee: Employee) -> list[str]:
 
 
 @transaction.atomic
-def set_password(*, actor: Employee | None, employee: Employee, password: str) -> None:
+def set_password(*, actor: Employee | None, employee: Employee, password: str, end_access: bool = False) -> None:
     """Give an employee a new password, after their own change or through a reset link.
 
     The caller has established the right to do so (the old password or the reset token).
-    Django ends the employee's other sessions, whose stored hash no longer matches.
+    Django ends the employee's other sessions, whose stored hash no longer matches. With
+    `end_access` (a reset: whoever had the account may still hold a way in) every session of
+    the employee is deleted and every API token revoked as well.
     """
     problems = _password_problems(password, employee)
     if problems:
         raise Invalid(errors={"password": problems})
     employee.set_password(password)
     employee.save(update_fields=["password"])
-    audit.record(actor or employee, Verb.UPDATE, employee, changes={"password": ["…", "…"]})
+    changes = {"password": ["…", "…"]}
+    if end_access:
+        changes |= _end_access(employee)
+    audit.record(actor or employee, Verb.UPDATE, employee, changes=changes)
 
 
 PROFILE_FIELDS = [
@@ -344,18 +349,25 @@ def _end_sessions(employee: Employee) -> int:
     return len(mine)
 
 
+def _end_access(employee: Employee) -> dict:
+    """End every session of the employee and revoke their API tokens; the counts, for the audit log."""
+    sessions = _end_sessions(employee)
+    tokens = ApiToken.objects.filter(employee=employee, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return {"sessions_ended": [None, sessions], "tokens_revoked": [None, tokens]}
+
+
 @transaction.atomic
 def reset_employee_password(*, actor: Employee, employee: Employee, password: str) -> Employee:
     """An administrator gives an employee a new password (a demo employee, one who lost their
-    mailbox); the employee's sessions end. One's own password is changed with the old one instead.
+    mailbox); the employee's sessions end and their API tokens are revoked. One's own password
+    is changed with the old one instead.
     """
     policy.require(actor, Action.EDIT, employee)
     if not may_set_department_and_activity(actor):
         raise NotAllowed()
     if employee.pk == actor.pk:
         raise Conflict(_("Change your own password from My profile, with your current one."))
-    set_password(actor=actor, employee=employee, password=password)
-    _end_sessions(employee)
+    set_password(actor=actor, employee=employee, password=password, end_access=True)
     return employee
 
 
@@ -536,7 +548,7 @@ def update_department(*, actor: Employee, department: Department, **values) -> D
     _unknown_fields(values, DEPARTMENT_FIELDS)
     before = audit.snapshot(department, DEPARTMENT_FIELDS)
     for name, value in values.items():
-        setattr(department, name, value.strip() if name == "name" else value)
+        setattr(department, name, (value or "").strip() if name == "name" else value)  # null: no name
     _validate(department)
     department.save()
     changes = audit.diff(before, audit.snapshot(department, DEPARTMENT_FIELDS))

@@ -92,8 +92,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     token_generator = default_token_generator
 
     def form_valid(self, form):
-        services.set_password(actor=self.user, employee=self.user, password=form.cleaned_data["new_password1"])
-        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        password = form.cleaned_data["new_password1"]
+        services.set_password(actor=self.user, employee=self.user, password=password, end_access=True)
+        # The reset ended every session of the employee, this browser's too if it was signed in:
+        # start it afresh (this also forgets the reset token it kept).
+        self.request.session.flush()
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -89,3 +89,22 @@ def test_wrong_old_password_changes_nothing(client, alice):
     assert response.status_code == 200
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
+
+
+def test_an_invited_employee_without_a_password_yet_gets_a_reset_link(client, alice):
+    alice.set_unusable_password()
+    alice.save(update_fields=["password"])
+
+    client.post(reverse("accounts:password_reset"), {"email": "ALICE@example.com"})
+
+    (message,) = mail.outbox
+    assert message.to == ["alice@example.com"]
+
+
+def test_a_deactivated_employee_gets_no_reset_link(client, alice):
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+
+    client.post(reverse("accounts:password_reset"), {"email": "alice@example.com"})
+
+    assert mail.outbox == []
