@@ -3,6 +3,7 @@
 from typing import Generic, TypeVar
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -39,8 +40,54 @@ def problem(api: NinjaAPI, request: HttpRequest, status: int, title, detail=None
     return response
 
 
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "An error, as RFC 9457 problem details.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "description": "What is wrong with the input: messages by field, or the validation errors.",
+            "anyOf": [
+                {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                {"type": "array", "items": {"type": "object"}},
+            ],
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+def document_problems(schema: dict) -> dict:
+    """Declare in an OpenAPI schema that every operation may answer a problem+json client error."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            # Ninja keys the responses by number; "4XX" is a text key, and the schema is exported sorted.
+            responses = {str(status): response for status, response in operation["responses"].items()}
+            responses.setdefault(
+                "4XX",
+                {
+                    "description": "Refused: not signed in, not allowed, not found, a conflict or invalid input.",
+                    "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+            )
+            operation["responses"] = responses
+    return schema
+
+
 def install_problem_handlers(api: NinjaAPI) -> None:
-    """Every refusal, validation failure and unexpected error answers problem+json."""
+    """Every refusal, validation failure and unexpected error answers problem+json, and the
+    OpenAPI schema says so for every operation."""
+    openapi_schema = api.get_openapi_schema
+
+    def get_openapi_schema(**kwargs):
+        return document_problems(openapi_schema(**kwargs))
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
@@ -51,6 +98,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
         return problem(api, request, 422, "Invalid request", errors=exc.errors)
+
+    @api.exception_handler(OverflowError)
+    def number_out_of_range(request, exc: OverflowError):
+        # SQLite cannot bind an integer beyond 64 bits (an id in a list of ids, say): bad input, not a crash.
+        return problem(api, request, 422, _("Invalid request"), _("A number in the request is too large."))
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):

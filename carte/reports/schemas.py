@@ -32,7 +32,7 @@ class FiguresOut(Schema):
     deals_moved: int
 
 
-class EmployeeOut(Schema):
+class AdoptionEmployeeOut(Schema):
     id: int
     name: str
     username: str
@@ -42,7 +42,7 @@ class EmployeeOut(Schema):
 
 
 class EmployeeFiguresOut(Schema):
-    employee: EmployeeOut
+    employee: AdoptionEmployeeOut
     figures: FiguresOut
 
 

@@ -33,7 +33,7 @@ class BulkReportOut(Schema):
     done: int = Field(description="Clients changed, or already as asked.")
 
 
-class ExportIn(Schema):
+class ClientExportIn(Schema):
     ids: list[int] | None = Field(None, description=IDS)
     filter: dict[str, str | list[str]] | None = Field(None, description=FILTER)
     columns: list[str] = Field(
@@ -82,7 +82,7 @@ def change_clients(request: HttpRequest, payload: BulkIn):
         "responses": {200: {"description": "CSV, UTF-8 with a byte order mark", "content": {"text/csv": {}}}}
     },
 )
-def export_clients(request: HttpRequest, payload: ExportIn):
+def export_clients(request: HttpRequest, payload: ClientExportIn):
     """The clients given by `ids` (each must be yours to export) or by `filter` (those you may
     export), as a CSV file sent as it is written. Cells that a spreadsheet would read as a
     formula start with a quote. Needs the export right; audited."""

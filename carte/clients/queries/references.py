@@ -52,7 +52,13 @@ def is_builtin(value: ReferenceValue) -> bool:
 
 
 def uses_of(value: ReferenceValue) -> QuerySet:
-    """The records (clients, or contact links for contact roles) that use a value."""
+    """The records (clients, or contact links for contact roles) that use a value.
+
+    A list another module uses (reasons for lost deals) counts none here: that module's records
+    protect the values they use, and deleting one of those is refused when it happens.
+    """
+    if value.list not in USAGE:
+        return ReferenceValue.objects.none()
     model, lookup = USAGE[value.list]
     return model._default_manager.filter(**{lookup: value})
 

@@ -71,6 +71,10 @@ def default_status() -> ReferenceValue | None:
 def _set_fields(client: Client, fields: dict, errors: dict) -> None:
     """Put the given field values on the client, read and checked; problems go into `errors`."""
     for name, value in fields.items():
+        if value is None and name in ("status", "owner"):
+            # Required: a card left without one could not even be read back to check it.
+            errors[name] = [_("Choose a status.") if name == "status" else _("Choose an active employee as owner.")]
+            continue
         try:
             if name in REFERENCES:
                 value = cleaning.reference_value(

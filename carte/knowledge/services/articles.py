@@ -142,6 +142,13 @@ def update_article(*, actor, article: Article, **values) -> Article:
     before = audit.snapshot(article, ARTICLE_FIELDS)
     current = {name: getattr(article, name) for name in ARTICLE_FIELDS}
     cleaned = _clean_article(current | values)
+    if (
+        article.starter_key
+        and Article.objects.filter(starter_key=article.starter_key, language=cleaned["language"])
+        .exclude(pk=article.pk)
+        .exists()
+    ):
+        raise Invalid(errors={"language": [_("This article already exists in that language: edit that one.")]})
     for name, value in cleaned.items():
         setattr(article, name, value)
     changes = audit.diff(before, audit.snapshot(article, ARTICLE_FIELDS))

@@ -187,7 +187,7 @@ def _amount(value, deal) -> str:
     return str(rounded(Decimal(value), deal.currency.digits))
 
 
-class LineOut(Schema):
+class DealLineOut(Schema):
     position: int
     product: int | None = Field(None, alias="product_id")
     description: str
@@ -258,14 +258,14 @@ class DealOut(DealRowOut):
     notes: str
     stage_entered_at: datetime
     created_at: datetime
-    lines: list[LineOut]
+    lines: list[DealLineOut]
 
     @staticmethod
     def resolve_lines(deal) -> list:
         return queries.lines_of(deal)
 
 
-class LineIn(Schema):
+class DealLineIn(Schema):
     product: int | None = None
     description: str = ""
     quantity: Number
@@ -290,7 +290,7 @@ class DealIn(Schema):
     source: str | None = Field(None, description="A key of the sources list.")
     lost_reason: str | None = Field(None, description="A key of the lost reasons list (for a deal created lost).")
     notes: str = ""
-    lines: list[LineIn] | None = None
+    lines: list[DealLineIn] | None = None
 
 
 class DealPatch(Schema):
@@ -317,7 +317,7 @@ class MoveIn(Schema):
 
 
 class LinesIn(Schema):
-    lines: list[LineIn]
+    lines: list[DealLineIn]
     version: int | None = None
 
 
