@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carte.clients.models import Client
 from carte.core.money import AmountField
@@ -14,7 +15,7 @@ class Product(models.Model):
 
     class Kind(models.TextChoices):
         PRODUCT = "product", _("Product")
-        SERVICE = "service", _("Service")
+        SERVICE = "service", pgettext_lazy("product kind", "Service")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
     sku = models.CharField(_("SKU"), max_length=64, blank=True)
