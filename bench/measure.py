@@ -14,7 +14,7 @@ import psycopg
 from django.core.management import call_command
 from django.db import connection, connections
 
-from bench import adoption, backups, checks, generate, phones, report, runner, sample, scenarios, transfer
+from bench import adoption, backups, checks, drills, generate, load, phones, report, runner, sample, scenarios, transfer
 from bench.databases import Database
 
 
@@ -132,14 +132,24 @@ CHECKS = {
     "backup": lambda drawn, options: backups.backup(),
     "backup-load": lambda drawn, options: backups.backup_load(drawn, options.requests, options.warmup),
     "adoption": adoption.adoption,
+    # Fault drills (bench/drills.py) on a scratch database; load, spike and soak (bench/load.py) on a real server.
+    "drill-server": lambda drawn, options: drills.check_server(options.seed),
+    "drill-worker": lambda drawn, options: drills.check_worker(options.seed),
+    "drill-backup": lambda drawn, options: drills.check_backup(options.seed),
+    "drill-writers": lambda drawn, options: drills.check_writers(options.seed),
+    "load": load.load,
+    "spike": load.spike,
+    "soak": load.soak,
 }
+# Run only when named: the soak takes half an hour.
+ONLY_WHEN_NAMED = {"soak"}
 
 
 def split_names(names: list[str] | None) -> tuple[list, list[str]]:
     """The scenarios and the checks named by --scenario (everything when none is named); an unknown
     name is an error that lists the known ones."""
     if not names:
-        return scenarios.selected(None), list(CHECKS)
+        return scenarios.selected(None), [name for name in CHECKS if name not in ONLY_WHEN_NAMED]
     known = [scenario.name.replace(" ", "-") for scenario in scenarios.SCENARIOS]
     unknown = [name for name in names if name not in known and name not in CHECKS]
     if unknown:
@@ -156,6 +166,10 @@ def _check_line(check: dict) -> str:
         return f"FAILED: {check['error']}"
     if "snapshot_seconds" in check:
         return report.adoption_line(check)
+    if check["name"].startswith("drill "):
+        return drills.line(check)
+    if check["name"] in ("load", "spike", "soak"):
+        return load.line(check)
     if "archive_seconds" in check:
         return (
             f"archived in {check['archive_seconds']} s, verified in {check['verify_seconds']} s, "

@@ -140,6 +140,8 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
             lines.append(f"{check['name']} on {database}: skipped: {check['skipped']}")
         elif "snapshot_seconds" in check:
             lines.append(f"adoption on {database}: {adoption_line(check)}: {'ok' if check['met'] else 'FULL SCANS'}")
+        elif check["name"].startswith("drill ") or check["name"] in ("load", "spike", "soak"):
+            lines.append(f"{_drill_or_load_line(check)} on {database}")
         elif "archive_seconds" in check:
             lines.append(_backup_line(check, database, result))
         elif "target_ratio" in check:
@@ -191,6 +193,12 @@ def _check_lines(database: str, checks: list[dict]) -> list[str]:
                 f"({check['board_total']}) and the won deals' sums equal the raw SQL sums: {result}"
             )
     return lines
+
+
+def _drill_or_load_line(check: dict) -> str:
+    from bench import drills, load  # they import Django's models: late, as the table is printed outside Django
+
+    return drills.line(check) if check["name"].startswith("drill ") else load.line(check)
 
 
 def _backup_line(check: dict, database: str, result: str) -> str:

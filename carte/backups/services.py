@@ -11,10 +11,12 @@ failed is still a backup.
 needs the "backups" rights, which only administrators hold by default.
 """
 
+import fcntl
 import logging
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +42,9 @@ WARN_AFTER = timedelta(hours=26)  # a daily backup that is this late has been mi
 STALLED_AFTER = timedelta(hours=6)  # a backup "running" this long lost its process (stopped, restarted)
 FAILURES_KEPT_DAYS = 7  # the least time a failed attempt stays listed
 COPY_CHUNK = 1024 * 1024
+# A run holds this file locked (flock) while it works: the kernel lets go of the lock when the process
+# dies, even by kill -9, so the next run knows at once that the run is dead (see _dead_runs).
+LOCK_FILE = ".carte-backup-{pk}.lock"
 STAMP = re.compile(r"(\d{8})-(\d{6})")
 
 
@@ -62,12 +67,60 @@ def _running() -> Backup | None:
 
 
 def _close_stalled() -> None:
-    """A backup still "running" long after it began lost its process: say so, and free the way."""
-    Backup.objects.filter(status=Status.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER).update(
-        status=Status.FAILED,
-        finished_at=timezone.now(),
-        error=_("The backup stopped before it finished: the process was stopped or the server restarted."),
-    )
+    """A backup still "running" long after it began, or whose process died, lost its process: say so,
+    and free the way."""
+    stalled = Backup.objects.filter(status=Status.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
+    dead = Backup.objects.filter(status=Status.RUNNING, pk__in=_dead_runs())
+    for rows in (stalled, dead):
+        rows.update(
+            status=Status.FAILED,
+            finished_at=timezone.now(),
+            error=_("The backup stopped before it finished: the process was stopped or the server restarted."),
+        )
+
+
+def _dead_runs() -> list[int]:
+    """The "running" rows whose lock file is there but held by nobody: their process died.
+
+    A row without a lock file (a job still queued, another machine's run) is left to STALLED_AFTER.
+    """
+    folder = config().folder
+    dead = []
+    for pk in Backup.objects.filter(status=Status.RUNNING).values_list("pk", flat=True):
+        path = folder / LOCK_FILE.format(pk=pk)
+        try:
+            handle = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held: the run is alive
+        finally:
+            os.close(handle)
+        dead.append(pk)
+        path.unlink(missing_ok=True)
+    return dead
+
+
+@contextmanager
+def _lock_held(backup: Backup):
+    """The run's lock file, locked before it gets its name (so a lock file seen is a lock file held)."""
+    folder = config().folder
+    path, making = folder / LOCK_FILE.format(pk=backup.pk), folder / f"{LOCK_FILE.format(pk=backup.pk)}.new"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(making, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        yield  # the folder cannot be written: the archive step says so
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        os.replace(making, path)
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # before the lock goes: nobody finds it unlocked
+        os.close(handle)
 
 
 @transaction.atomic
@@ -107,12 +160,13 @@ def run_backup(*, actor=None, kind: str = Kind.MANUAL, backup: Backup | None = N
     elif backup.status != Status.RUNNING:
         return backup  # a job queued twice: the first one made it
     try:
-        path = _write_archive(backup)
-        if path is not None:
-            verify_backup(backup=backup)
-            _copy_off_site(backup, path)
-            record_found_archives()
-            apply_retention()
+        with _lock_held(backup):
+            path = _write_archive(backup)
+            if path is not None:
+                verify_backup(backup=backup)
+                _copy_off_site(backup, path)
+                record_found_archives()
+                apply_retention()
     finally:
         events.emit(
             "backup.finished",

@@ -1,9 +1,11 @@
 """The backup use cases: a backup is recorded, verified, copied off site and old ones let go; failures are
 recorded in one line and leave the backups before them intact; how things stand for the notification bar."""
 
+import fcntl
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -94,6 +96,39 @@ def test_a_backup_running_for_hours_lost_its_process_and_does_not_block_the_next
     stalled.refresh_from_db()
     assert stalled.status == Status.FAILED and "stopped before it finished" in stalled.error
     assert backup.status == Status.DONE
+
+
+def _lock_file(places, backup) -> Path:
+    places.backups.mkdir(parents=True, exist_ok=True)
+    path = places.backups / services.LOCK_FILE.format(pk=backup.pk)
+    path.write_text("")
+    return path
+
+
+@real_archives
+def test_a_backup_whose_process_was_killed_does_not_block_the_next(places):
+    killed = Backup.objects.create(kind=Kind.MANUAL, status=Status.RUNNING, started_at=timezone.now())
+    left = _lock_file(places, killed)  # what a run killed with -9 leaves: its lock file, held by nobody
+
+    backup = services.run_backup()
+
+    killed.refresh_from_db()
+    assert killed.status == Status.FAILED and "stopped before it finished" in killed.error
+    assert backup.status == Status.DONE and not left.exists()
+
+
+@real_archives
+def test_a_backup_whose_process_holds_its_lock_still_blocks_the_next(places):
+    alive = Backup.objects.create(kind=Kind.MANUAL, status=Status.RUNNING, started_at=timezone.now())
+    handle = os.open(_lock_file(places, alive), os.O_RDWR)
+    fcntl.flock(handle, fcntl.LOCK_EX)  # another open file: as another process holding it
+    try:
+        with pytest.raises(Conflict):
+            services.run_backup()
+    finally:
+        os.close(handle)
+    alive.refresh_from_db()
+    assert alive.status == Status.RUNNING
 
 
 @real_archives
