@@ -23,3 +23,17 @@ def use_folders(settings, tmp_path: Path) -> Places:
     settings.BACKUP_KEY_FILE = None
     settings.BACKUP_KEEP = "7,4,12"
     return Places(backups=tmp_path / "backups", media=media, root=tmp_path)
+
+
+def verified_backup(at, file_name: str = "carte-backup-20260101-020000.tar"):
+    """The row of a backup made and verified at `at`, as the backup job leaves it (no archive on disk)."""
+    from carte.backups.models import Backup
+
+    return Backup.objects.create(
+        file_name=file_name,
+        status=Backup.Status.DONE,
+        started_at=at,
+        finished_at=at,
+        verification=Backup.Verification.PASSED,
+        verified_at=at,
+    )

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from carte.backups.models import Backup
-from tests.backups.places import use_folders
+from tests.backups.places import use_folders, verified_backup
 
 Status, Verification = Backup.Status, Backup.Verification
 real_archives = pytest.mark.django_db(transaction=True)
@@ -64,14 +64,7 @@ def test_verify_of_a_failed_backup_is_a_conflict(client, ada, places):
 @pytest.mark.django_db
 def test_status_gives_the_dates_and_the_warnings(client, ada, places):
     moment = timezone.now() - timedelta(hours=30)
-    Backup.objects.create(
-        file_name="carte-backup-20260101-020000.tar",
-        status=Status.DONE,
-        started_at=moment,
-        finished_at=moment,
-        verification=Verification.PASSED,
-        verified_at=moment,
-    )
+    verified_backup(moment)
     client.force_login(ada)
     body = client.get("/api/v1/backups/status").json()
     assert body["healthy"] is False

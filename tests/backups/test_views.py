@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from carte.backups.models import Backup
-from tests.backups.places import use_folders
+from tests.backups.places import use_folders, verified_backup
 
 Status, Verification = Backup.Status, Backup.Verification
 real_archives = pytest.mark.django_db(transaction=True)
@@ -146,14 +146,7 @@ def test_the_bell_warns_administrators_when_the_last_backup_failed(client, ada, 
 @pytest.mark.django_db
 def test_the_bell_shows_the_dates_without_a_warning_when_all_is_well(client, ada, places):
     moment = timezone.now() - timedelta(hours=3)
-    Backup.objects.create(
-        file_name="carte-backup-20260101-020000.tar",
-        status=Status.DONE,
-        started_at=moment,
-        finished_at=moment,
-        verification=Verification.PASSED,
-        verified_at=moment,
-    )
+    verified_backup(moment)
     client.force_login(ada)
     bell = client.get(reverse("workspace:notification_bell")).content.decode()
     assert "Backups need attention" not in bell

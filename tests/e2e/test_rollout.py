@@ -17,13 +17,13 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.utils import timezone
 
 from carte.accounts import services as accounts
-from carte.backups.models import Backup
 from carte.calls.services.connections import create_connection
 from carte.clients.services.references import add_reference_value
 from carte.core.testing import PASSWORD, DepartmentFactory, EmployeeFactory, role
 from carte.sales.models import Currency
 from carte.sales.services import company, money, pipelines
 from carte.transfer.services import imports
+from tests.backups.places import verified_backup
 from tests.e2e.steps import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -72,14 +72,7 @@ def _the_others_set_up(admin, settings) -> list:
         lambda: setattr(settings, "EMAIL_URL", "smtp+tls://carte:secret@smtp.example.com:587"),
         lambda: create_connection(actor=admin, name="Office PBX"),
         lambda: _import_old_clients(admin),
-        lambda: Backup.objects.create(  # the backup job's result (tests/backups make real archives)
-            file_name="carte-backup-20261127-023000.tar",
-            status=Backup.Status.DONE,
-            started_at=timezone.now(),
-            finished_at=timezone.now(),
-            verification=Backup.Verification.PASSED,
-            verified_at=timezone.now(),
-        ),
+        lambda: verified_backup(timezone.now()),  # the backup job's result (tests/backups make real archives)
     ]
 
 
