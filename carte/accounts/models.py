@@ -111,7 +111,8 @@ class Employee(AbstractUser):
         """(module, action) → scope, read once per request."""
         if self.role_id is None:
             return {}
-        return {(r.module, r.action): r.scope for r in Right.objects.filter(role_id=self.role_id)}
+        rows = Right.objects.filter(role_id=self.role_id).values_list("module", "action", "scope")
+        return {(module, action): granted for module, action, granted in rows}
 
     def scope_for(self, module: str, action: str) -> str:
         """Answer the access policy in carte.core.policy."""

@@ -209,6 +209,18 @@ def test_my_day_puts_overdue_tasks_first(alice):
     assert [hit.title for hit in hits][0] == "Yesterday's" and hits[0].detail.startswith("Overdue")
 
 
+def test_my_day_reads_all_day_tasks_in_one_query(alice, django_assert_num_queries):
+    # An all-day task's date is its assignee's: read with the task, not once per task (the strip is on every page).
+    for hours in (-30, -20, 0.01):
+        plan(alice, "All day", hours=hours, all_day=True)
+    strip = next(source for source in navigation.strips if source.key == "tasks")
+    alice = type(alice).objects.get(pk=alice.pk)
+    alice.rights  # noqa: B018 - read once per request, before the strip
+    with django_assert_num_queries(1):
+        hits = strip.items(alice)
+    assert len(hits) == 3
+
+
 def test_the_progress_figure_counts_done_and_planned_today(alice):
     from carte.planner.queries.tasks import today_figures
     from carte.planner.services import complete_task

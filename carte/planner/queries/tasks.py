@@ -275,7 +275,7 @@ def my_day(user, now: datetime | None = None) -> list[SearchHit]:
     tasks = (
         Task.objects.open()
         .filter(_mine(user), due_at__lt=end)
-        .select_related("client")
+        .select_related("client", "assignee")  # an all-day task's date is its assignee's (Task.day)
         .annotate(late=Case(When(overdue_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("late", "due_at", "id")[:STRIP_SIZE]
     )
