@@ -94,8 +94,13 @@ class Mix:
         from django.urls import reverse
 
         from bench import scenarios
+        from carte.clients.models import Client
 
         self.chance = random.Random(f"{self.seed}:load")
+        # Notes are added to the seller's own clients: most cards they may read they may not change.
+        self.own_clients = list(
+            Client.objects.filter(owner=self.sample.seller).order_by("pk").values_list("pk", flat=True)[:200]
+        )
         self.counter = 0
         self.pages = [
             ("list", "seller", scenarios.list_url),
@@ -142,7 +147,8 @@ class Mix:
             body = {"title": f"Load task {index} (changed)", "due_at": due}
             return Planned("write", "task changed", "PATCH", f"/api/v1/tasks/{task}", "api", body)
         body = {"text": f"Load note {index}"}
-        return Planned("write", "note", "POST", f"/api/v1/clients/{client}/notes", "api", body)
+        own = self.sample.nth(self.own_clients, index)
+        return Planned("write", "note", "POST", f"/api/v1/clients/{own}/notes", "api", body)
 
     def note_answer(self, planned: Planned, status: int, body: bytes) -> None:
         if planned.label == "task planned" and status == 201:
