@@ -518,7 +518,35 @@ ADOPTION = [
 ]
 
 
+# --- home --------------------------------------------------------------------------------------
+
+HOME_ROWS = 10
+HOME_CLIENTS = f"{ROW}{ROWS_FROM} WHERE {VISIBLE} ORDER BY c.updated_at DESC, c.id DESC LIMIT %s"
+ENTRY = "SELECT t.id, t.at, t.kind, t.summary, c.name "
+ENTRIES_FROM = (
+    "FROM clients_timelineentry t JOIN clients_client c ON c.id = t.client_id "
+    "JOIN accounts_employee o ON o.id = c.owner_id "
+)
+HOME_TIMELINE = f"{ENTRY}{ENTRIES_FROM} WHERE {VISIBLE} ORDER BY t.at DESC, t.id DESC LIMIT %s"
+
+
+def home_url(sample: Sample, index: int) -> str:
+    return reverse("workspace:home")
+
+
+def home_sql(cursor, sample: Sample, index: int) -> None:
+    """The latest clients and timeline entries the seller may see (the entries of their kinds' records aside)."""
+    _fetch(cursor, HOME_CLIENTS, [*_seller(sample), HOME_ROWS])
+    _fetch(cursor, HOME_TIMELINE, [*_seller(sample), HOME_ROWS])
+
+
+def _home_extremes(sample: Sample) -> tuple[str, str]:
+    return home_url(sample, 0), home_url(sample, 1)
+
+
 SCENARIOS = [
+    # Everyone's first page; no target in the issues: measured.
+    Scenario("home", None, home_url, home_sql, _home_extremes),
     Scenario("card", 50, card_url, card_sql, _card_extremes("clients:card", "pk")),
     Scenario("list", 80, list_url, list_sql, _list_extremes("clients:list")),
     Scenario(

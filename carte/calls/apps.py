@@ -14,6 +14,7 @@ class CallsConfig(AppConfig):
             permissions,  # noqa: F401 - registers the policies
             queries,
         )
+        from carte.calls.models import Call
         from carte.calls.services import move_merged_calls
         from carte.calls.views import calls as call_views
         from carte.clients import card
@@ -38,7 +39,7 @@ class CallsConfig(AppConfig):
             count=call_views.client_calls_count,
             module="calls",
         )
-        card.register_timeline_kind("call", _("Call"))
+        card.register_timeline_kind("call", _("Call"), model=Call)
         register_merge_hook(move_merged_calls)
         from carte.calls import setup_steps
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from carte.calls.models import Call, CallEvent, Connection
 from carte.clients.models import Client, Phone, TimelineEntry
+from carte.clients.queries import readable_entries
 from carte.core import policy
 from carte.core.errors import NotFound
 from carte.core.listing import Page, page_of
@@ -159,7 +160,8 @@ def popup_for(user, call: Call) -> Popup:
         for link in client.companies.select_related("company").order_by("company__name")[:3]
         if policy.can(user, policy.Action.VIEW, link.company)
     ]
-    timeline = list(TimelineEntry.objects.filter(client=client).order_by("-at", "-id")[:POPUP_TIMELINE])
+    entries = readable_entries(user, TimelineEntry.objects.filter(client=client))
+    timeline = list(entries.order_by("-at", "-id")[:POPUP_TIMELINE])
     return Popup(call, client, phones, companies, timeline, _open_deals(user, client))
 
 

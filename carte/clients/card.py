@@ -4,7 +4,7 @@ An app adds itself to the card from its AppConfig.ready() without editing `clien
 
     card.register_tab("deals", _("Deals"), "sales/card_tab.html", context=deals_tab, order=30,
                       count=open_deal_count, module="sales")
-    card.register_timeline_kind("deal", _("Deal"))
+    card.register_timeline_kind("deal", _("Deal"), model=Deal)
     card.register_fact("owes", _("Owes"), value=owes_text, order=10, module="payments")
 
 `context(request, client)` returns the tab template's context (the client, the request and
@@ -12,12 +12,14 @@ the user are always there); `count(request, client)`, when given, is the small n
 beside the label. Both run only for a client the user may view, and must read through the
 policy themselves for their own records. Each should cost a bounded number of queries.
 Facts are short lines in the header (what the client owes): `value(request, client)` gives
-the text, or None to show nothing.
+the text, or None to show nothing. A timeline kind registered with a model is about records
+of that model: its entries are shown only to readers who may see the record.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -170,9 +172,34 @@ def facts_for(request: HttpRequest, client: Client) -> list[ShownFact]:
     return shown
 
 
-def register_timeline_kind(kind: str, label) -> None:
-    """Name a kind of timeline entry so the card can label and filter it."""
+@dataclass(frozen=True)
+class TimelineRecord:
+    """What the entries of a kind are about: a record of `model` whose `field` is the entry's record_id."""
+
+    model: type[models.Model]
+    field: str = "pk"
+
+
+_timeline_records: dict[str, TimelineRecord] = {}
+
+
+def register_timeline_kind(kind: str, label, model: type[models.Model] | None = None, *, field: str = "pk") -> None:
+    """Name a kind of timeline entry so the card can label and filter it.
+
+    With `model`, the entries of this kind are about a record of that model (the one whose
+    `field` equals the entry's record_id, its pk by default): a reader sees them only if the
+    policy lets them see that record. Without, they follow the client alone.
+    """
     _timeline_kinds[kind] = label
+    if model is None:
+        _timeline_records.pop(kind, None)
+    else:
+        _timeline_records[kind] = TimelineRecord(model, field)
+
+
+def timeline_records() -> dict[str, TimelineRecord]:
+    """kind → what its entries are about, for the kinds registered with a model."""
+    return dict(_timeline_records)
 
 
 def timeline_kinds() -> dict[str, str]:

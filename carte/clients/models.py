@@ -336,6 +336,9 @@ class TimelineEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=30)
     summary = models.CharField(_("summary"), max_length=500)
     link = models.CharField(max_length=300, blank=True)
+    # The id of the record the entry is about, in the model its kind was registered with
+    # (carte.clients.card): readers see the entry only if they may see that record.
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -345,6 +348,8 @@ class TimelineEntry(models.Model):
         indexes = [
             models.Index(fields=["client", "-at", "-id"], name="timeline_client_at"),
             models.Index(fields=["client", "kind", "-at", "-id"], name="timeline_client_kind_at"),
+            # The home page's latest entries across clients: without it, every entry was read and sorted.
+            models.Index(fields=["-at", "-id"], name="timeline_at"),
         ]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline")

@@ -22,6 +22,7 @@ class PlannerConfig(AppConfig):
         from carte.clients.services.merge import register_merge_hook
         from carte.core import navigation
         from carte.core.navigation import Link, StripSource
+        from carte.planner.models import Task
         from carte.planner.queries import tasks as task_queries
         from carte.planner.services.tasks import move_merged_tasks
         from carte.planner.views import tasks as task_views
@@ -42,7 +43,7 @@ class PlannerConfig(AppConfig):
             count=task_views.client_tab_count,
             module="tasks",
         )
-        card.register_timeline_kind("task", _("Task"))
+        card.register_timeline_kind("task", _("Task"), model=Task)
         register_merge_hook(move_merged_tasks)
 
     def _register_calendar(self):

@@ -54,6 +54,7 @@ class SalesConfig(AppConfig):
         from carte.clients.services.merge import register_merge_hook
         from carte.core import navigation
         from carte.core.navigation import Link, StripSource
+        from carte.sales.models import Deal
         from carte.sales.queries import deals as deal_queries
         from carte.sales.services.deals import move_merged_records
         from carte.sales.views import deals as deal_views
@@ -76,7 +77,7 @@ class SalesConfig(AppConfig):
             count=deal_views.client_deals_count,
             module="deals",
         )
-        card.register_timeline_kind("deal", _("Deal"))
+        card.register_timeline_kind("deal", _("Deal"), model=Deal)
         register_merge_hook(move_merged_records)
 
     def _register_documents(self):
@@ -84,6 +85,7 @@ class SalesConfig(AppConfig):
         from carte.clients import card
         from carte.core import navigation
         from carte.core.navigation import Link
+        from carte.sales.models import SalesDocument
         from carte.sales.views import documents
 
         navigation.add_menu(
@@ -100,20 +102,23 @@ class SalesConfig(AppConfig):
             order=40,
             module="sales_documents",
         )
-        card.register_timeline_kind("document", _("Document"))
+        card.register_timeline_kind("document", _("Document"), model=SalesDocument)
 
     def _register_payments(self):
         """Payments, what a client owes on the card."""
         from carte.clients import card
         from carte.core import navigation
         from carte.core.navigation import Link
+        from carte.sales.models import Payment
         from carte.sales.views import payments
 
         navigation.add_menu(
             Link("payments", _("Payments"), "sales:payment_list", "payments", icon="documents", order=45)
         )
         card.register_fact("owes", _("Owes"), value=payments.owes_text, order=10, module="payments")
-        card.register_timeline_kind("payment", _("Payment"))
+        # A payment's entries point to its invoice (their link too): they follow the payments'
+        # rule for that invoice, so who may see a payment of it sees them.
+        card.register_timeline_kind("payment", _("Payment"), model=Payment, field="invoice")
 
     def _register_targets(self):
         """Monthly targets: the settings page where managers set them, the "my progress" figure."""

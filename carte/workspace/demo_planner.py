@@ -598,7 +598,7 @@ class DemoPlanner:
         Call.objects.bulk_create(self.calls, batch_size=BATCH_SIZE)
         Call.objects.filter(pk__in=[call.pk for call in self.calls]).update(updated_at=F("ended_at"))
         for entry, call in self.call_entries:
-            entry.link = call_url(call.pk)
+            entry.link, entry.record_id = call_url(call.pk), call.pk
 
     def _pbx(self) -> Connection:
         """The demo's phone system: inactive, with neither secret nor password, so nothing can speak for it."""

@@ -660,7 +660,7 @@ class DemoSales:
         )
         StageChange.objects.bulk_create(self.changes, batch_size=BATCH_SIZE)
         for entry, deal in self.deal_entries:
-            entry.link = reverse("sales:deal_detail", args=[deal.pk])
+            entry.link, entry.record_id = reverse("sales:deal_detail", args=[deal.pk]), deal.pk
         self._save_invoices()
 
     def _save_invoices(self) -> None:
@@ -707,6 +707,12 @@ class DemoSales:
             summary = message % ({"document": document, "invoice": document} | values)
             self.timeline.append(
                 TimelineEntry(
-                    client=document.client, at=at, kind=kind, summary=summary[:500], link=link, actor=deal.owner
+                    client=document.client,
+                    at=at,
+                    kind=kind,
+                    summary=summary[:500],
+                    link=link,
+                    record_id=document.pk,
+                    actor=deal.owner,
                 )
             )

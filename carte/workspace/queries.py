@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from carte.clients.models import Client, TimelineEntry
-from carte.clients.queries import clients_visible_to
+from carte.clients.queries import clients_visible_to, readable_entries
 from carte.core import navigation, policy
 from carte.core.errors import Invalid
 
@@ -115,7 +115,7 @@ def overview_for(user) -> Overview:
     # The list's own filter, newest changes first; the home rows show no phone or email.
     clients = clients_visible_to(user, ordering="-updated").prefetch_related(None)[:HOME_ROWS]
     timeline = (
-        policy.visible(user, TimelineEntry.objects.all())
+        readable_entries(user, policy.visible(user, TimelineEntry.objects.all()))
         .select_related("client", "actor")
         .order_by("-at", "-id")[:HOME_ROWS]
     )

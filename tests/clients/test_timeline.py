@@ -10,8 +10,11 @@ from carte.clients.models import TimelineEntry
 from carte.core.errors import Invalid, NotAllowed
 
 
-def fill(client, count, *, kind="call", same_time=False):
-    """`count` entries, one a minute back from now (or all at the same instant)."""
+def fill(client, count, *, kind="email", same_time=False):
+    """`count` entries, one a minute back from now (or all at the same instant).
+
+    Of a kind about no record: a call's entry without its call is hidden from those who see not every call.
+    """
     now = timezone.now()
     TimelineEntry.objects.bulk_create(
         TimelineEntry(

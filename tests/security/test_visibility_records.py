@@ -158,11 +158,6 @@ def test_adoption_report_counts_only_the_allowed_employees(signed_in, seeded, pe
 
 # A viewer who sees the client but not the owner's deal, invoice, payment or task (deals, documents,
 # payments and tasks follow their own owner): only the note, which follows the client, is theirs to read.
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAK, not fixed here: timeline entries follow the client only, so a card shows the titles "
-    "and amounts of deals, invoices, payments and tasks its viewer may not see (see the h1 report)",
-)
 @pytest.mark.parametrize(("persona", "owner"), [("bob", "alice"), ("mia", "charlie"), ("alice", "mia")])
 def test_a_clients_timeline_hides_entries_of_records_the_persona_may_not_see(signed_in, seeded, persona, owner):
     entries = signed_in.get(f"/api/v1/clients/{seeded.ids['client'][owner]}/timeline").json()["results"]

@@ -477,6 +477,9 @@ def test_sales_timeline_entries_link_to_the_clients_deals_and_invoices(demo):
     for entry in entries:
         urls = deal_url if entry.kind == "deal" else document_url
         assert urls[entry.link] == entry.client_id
+        assert entry.link == reverse(
+            f"sales:{'deal' if entry.kind == 'deal' else 'document'}_detail", args=[entry.record_id]
+        )
     assert entries.filter(kind="deal").count() == StageChange.objects.count()
     assert entries.filter(kind="payment").count() == Payment.objects.count()
     assert entries.filter(kind="document").count() == 2 * SalesDocument.objects.count()  # created, then issued
@@ -653,6 +656,7 @@ def test_each_call_entry_of_the_timeline_links_to_its_call(demo):
     for entry in entries:
         call = calls[entry.link]
         assert (call.client_id, call.started_at, call.employee_id) == (entry.client_id, entry.at, entry.actor_id)
+        assert entry.record_id == call.pk
 
 
 @pytest.mark.django_db

@@ -206,6 +206,7 @@ def log_call(
                 link=call_url(call),
                 actor=actor,
                 at=start,
+                record=call,
             )
             call.logged_at = timezone.now()
             call.save(update_fields=["logged_at"])

@@ -402,6 +402,7 @@ def _log_on_timeline(call: Call, before: _Before, entries: list[TimelineEntry] |
             kind=TIMELINE_KIND,
             summary=summary[:SUMMARY_LENGTH],
             link=call_url(call),
+            record_id=call.pk,
             at=call.started_at,
         )
         if entries is None:

@@ -40,7 +40,7 @@ from carte.clients.queries.references import (
     values_of,
     values_with_usage,
 )
-from carte.clients.queries.timeline import TimelinePage, timeline_for
+from carte.clients.queries.timeline import TimelinePage, readable_entries, timeline_for
 
 __all__ = [
     "Duplicate",
@@ -73,6 +73,7 @@ __all__ = [
     "phones_and_emails",
     "prefetch_card",
     "progress_of",
+    "readable_entries",
     "reference_list",
     "reference_lists",
     "search_hits",

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.utils.translation import gettext as _
 
+from carte.clients import card
 from carte.clients.models import Client, TimelineEntry
 from carte.core import policy
 from carte.core.errors import Invalid
@@ -38,6 +40,33 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
     return EPOCH + timedelta(microseconds=micros), pk
 
 
+def readable_entries(user, entries: QuerySet[TimelineEntry]) -> QuerySet[TimelineEntry]:
+    """Narrow timeline entries, already limited to clients the user may see, to those the user may read.
+
+    An entry of a kind registered with a model tells about a record of it (a deal, an invoice,
+    a task, a call), whose rule is often narrower than its client's: it is shown only if that
+    record is visible to the user. Kinds the user sees all of stay unfiltered, so the history
+    of deleted records remains for them; kinds they see none of are hidden. The test is part
+    of the entries' own query: one probe by primary key per entry read, as a scalar subquery
+    because PostgreSQL may turn an EXISTS under an OR into a hash of every record the user
+    sees, read whole each time a card opens.
+    """
+    checked: list[str] = []
+    readable = Q()
+    for kind, about in card.timeline_records().items():
+        granted = policy.scope(user, policy.policy_for(about.model).module, policy.Action.VIEW)
+        if granted == policy.Scope.ALL:
+            continue
+        checked.append(kind)
+        if granted != policy.Scope.NONE:
+            records = about.model._default_manager.filter(**{about.field: OuterRef("record_id")})
+            probe = Subquery(policy.visible(user, records).order_by().values("pk")[:1])
+            readable |= Q(Q(kind=kind), IsNull(probe, False))  # the kind first: only its entries are probed
+    if not checked:
+        return entries
+    return entries.filter(~Q(kind__in=checked) | readable)
+
+
 def timeline_for(actor, client: Client, *, kind=None, before=None, limit=TIMELINE_PAGE) -> TimelinePage:
     """The client's timeline newest first, `limit` entries older than the `before` cursor.
 
@@ -46,7 +75,7 @@ def timeline_for(actor, client: Client, *, kind=None, before=None, limit=TIMELIN
     """
     policy.require(actor, policy.Action.VIEW, client)
     limit = max(1, min(int(limit), MAX_TIMELINE_PAGE))
-    entries = TimelineEntry.objects.filter(client=client)
+    entries = readable_entries(actor, TimelineEntry.objects.filter(client=client))
     if kind:
         entries = entries.filter(kind=kind)
     if before:

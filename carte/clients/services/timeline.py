@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,18 +16,30 @@ from carte.core.errors import Invalid
 SUMMARY_LENGTH = max_length(TimelineEntry, "summary")
 
 
-def record_timeline(*, client: Client, kind: str, summary: str, link: str = "", actor=None, at: datetime | None = None):
+def record_timeline(
+    *,
+    client: Client,
+    kind: str,
+    summary: str,
+    link: str = "",
+    actor=None,
+    at: datetime | None = None,
+    record: Model | None = None,
+):
     """Add an entry to a client's timeline. For other apps' services, which have checked rights already.
 
     `kind` should be registered with carte.clients.card.register_timeline_kind so the card
-    can label and filter it; `link` is the URL of the record the entry is about. One insert,
-    atomic by itself: no transaction of its own (a savepoint costs two more statements per entry).
+    can label and filter it; `link` is the URL of the record the entry is about, and `record`
+    that record itself when the kind was registered with a model: only readers who may see it
+    see the entry. One insert, atomic by itself: no transaction of its own (a savepoint costs
+    two more statements per entry).
     """
     return TimelineEntry.objects.create(
         client=client,
         kind=kind,
         summary=summary[:SUMMARY_LENGTH],
         link=link,
+        record_id=record.pk if record is not None else None,
         actor=actor if actor is not None and actor.pk else None,
         at=at or timezone.now(),
     )

@@ -159,7 +159,9 @@ def _recipients(task: Task, co: list, actor) -> list[int]:
 
 def _timeline(task: Task, summary: str, actor) -> None:
     if task.client is not None:
-        record_timeline(client=task.client, kind=TIMELINE_KIND, summary=summary, link=task_url(task), actor=actor)
+        record_timeline(
+            client=task.client, kind=TIMELINE_KIND, summary=summary, link=task_url(task), actor=actor, record=task
+        )
 
 
 def _when(task: Task) -> str:

@@ -315,6 +315,7 @@ def create_deal(
         summary=_("New deal: %(title)s") % {"title": deal.title},
         link=deal_url(deal),
         actor=actor,
+        record=deal,
     )
     events.emit(
         "deal.created",
@@ -411,7 +412,7 @@ def _closed_on_timeline(actor, deal: Deal) -> None:
         summary = _("Deal won: %(title)s") % {"title": deal.title}
     else:
         summary = _("Deal lost: %(title)s (%(reason)s)") % {"title": deal.title, "reason": deal.lost_reason}
-    record_timeline(client=deal.client, kind="deal", summary=summary, link=deal_url(deal), actor=actor)
+    record_timeline(client=deal.client, kind="deal", summary=summary, link=deal_url(deal), actor=actor, record=deal)
 
 
 def _enter_stage(actor, current: Deal, stage: Stage, lost_reason, errors: dict) -> None:
@@ -458,6 +459,7 @@ def _after_move(actor, current: Deal, old_stage: Stage, before: dict) -> Deal:
             summary=_("Deal “%(title)s” moved to %(stage)s") % {"title": current.title, "stage": current.stage.name},
             link=deal_url(current),
             actor=actor,
+            record=current,
         )
     events.emit(
         "deal.stage_changed",
@@ -564,7 +566,11 @@ def delete_deal(*, actor, deal: Deal) -> None:
     before = snapshot(current, AUDITED)
     record(actor, Verb.DELETE, current, changes=diff(before, dict.fromkeys(before)))
     record_timeline(
-        client=current.client, kind="deal", summary=_("Deal deleted: %(title)s") % {"title": current.title}, actor=actor
+        client=current.client,
+        kind="deal",
+        summary=_("Deal deleted: %(title)s") % {"title": current.title},
+        actor=actor,
+        record=current,
     )
     try:
         current.delete()

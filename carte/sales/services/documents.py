@@ -53,6 +53,7 @@ def _timeline(document: SalesDocument, summary: str, actor) -> None:
         summary=summary,
         link=reverse("sales:document_detail", args=[document.pk]),
         actor=actor,
+        record=document,
     )
 
 

@@ -225,6 +225,7 @@ def record_payment(
             % {"amount": _money(value, current), "invoice": current},
             link=_document_url(current),
             actor=actor,
+            record=current,
         )
         events.emit("payment.recorded", actor=actor, payment=payment, invoice=current)
         if current.status == Status.PAID and was != Status.PAID:
@@ -266,6 +267,7 @@ def delete_payment(*, actor, payment: Payment) -> SalesDocument:
             summary=_("Payment of %(amount)s for %(invoice)s deleted") % {"amount": payment_repr, "invoice": current},
             link=_document_url(current),
             actor=actor,
+            record=current,
         )
         events.emit("payment.deleted", actor=actor, invoice=current)
     return current
