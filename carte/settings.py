@@ -101,9 +101,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "carte.core.middleware.refuse_nul_bytes",
     "carte.core.middleware.login_required",
     "carte.accounts.middleware.employee_preferences",
+    "carte.core.middleware.refuse_nul_bytes",  # after the preferences: it answers in the user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "carte.core.middleware.domain_errors",
@@ -147,6 +147,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Requests answered at once by one web process; beyond, 503 with Retry-After (carte/core/overload.py). 0: no limit.
 MAX_IN_FLIGHT = env_int("CARTE_MAX_IN_FLIGHT", 16)
+# Password reset emails asked for within an hour: per email address, and per client IP address.
+RESET_LIMIT_PER_EMAIL = env_int("CARTE_RESET_LIMIT_PER_EMAIL", 3)
+RESET_LIMIT_PER_IP = env_int("CARTE_RESET_LIMIT_PER_IP", 20)
 LOGIN_FAILURE_LIMIT = env_int("CARTE_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("CARTE_LOGIN_LOCKOUT_MINUTES", 15)
 

@@ -1,5 +1,6 @@
 """The accounts API: employees, the current employee, departments, roles. Thin: parse, call, answer."""
 
+from django.db.models import CharField
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -76,8 +77,14 @@ def get_employee(request, employee_id: int):
 @router.patch("/employees/{employee_id}", response=EmployeeOut, tags=["employees"])
 def update_employee(request, employee_id: int, payload: EmployeePatch):
     employee = queries.get_employee_for(request.auth, employee_id, Action.EDIT)
-    values = _references(request.auth, payload.dict(exclude_unset=True))
+    values = _references(request.auth, _blank_for_null(payload.dict(exclude_unset=True)))
     return services.update_employee(actor=request.auth, employee=employee, **values)
+
+
+def _blank_for_null(values: dict) -> dict:
+    """`null` empties a text field, as "" does: the columns hold no NULL (a required one then says so)."""
+    texts = {field.name for field in Employee._meta.fields if isinstance(field, CharField) and not field.null}
+    return {name: "" if value is None and name in texts else value for name, value in values.items()}
 
 
 @router.post("/employees/{employee_id}/deactivate", response=EmployeeOut, tags=["employees"])

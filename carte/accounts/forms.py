@@ -5,7 +5,10 @@ ModelForm writes its input into the instance while validating, before the servic
 checked the actor's rights and taken its "before" picture for the audit log.
 """
 
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -84,6 +87,17 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         language = context["user"].language or translation.get_language()
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+    def send_links(self) -> None:
+        """Mail the link to each account of the address, built from BASE_URL: the Host header of
+        the request that asked for it could be forged."""
+        base = urlsplit(settings.BASE_URL)
+        self.save(
+            domain_override=base.netloc,
+            use_https=base.scheme == "https",
+            email_template_name="accounts/email/password_reset.txt",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+        )
 
 
 # ---------------------------------------------------------------------------------------------

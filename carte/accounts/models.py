@@ -1,4 +1,4 @@
-"""Employees, departments, roles with their rights, API tokens and failed logins."""
+"""Employees, departments, roles with their rights, API tokens, failed logins and password reset requests."""
 
 import zoneinfo
 
@@ -157,3 +157,26 @@ class LoginFailure(models.Model):
 
     def __str__(self):
         return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ResetRequest(models.Model):
+    """A password reset link asked for, kept an hour for the limits (see accounts.services.request_password_reset).
+
+    The email is kept as a keyed digest: the limit must recognise an address, not read it, and
+    most addresses typed by strangers belong to no one here.
+    """
+
+    email_digest = models.CharField(max_length=64)
+    address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_digest", "at"], name="reset_request_by_email"),
+            models.Index(fields=["address", "at"], name="reset_request_by_address"),
+        ]
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+
+    def __str__(self):
+        return f"{self.email_digest[:8]} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

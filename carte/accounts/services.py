@@ -6,6 +6,7 @@ Invalid (changing nothing), writes atomically and leaves an entry in the audit l
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,16 +19,18 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from carte.accounts.models import TIME_ZONES, ApiToken, Department, Employee, LoginFailure, Right, Role
+from carte.accounts.models import TIME_ZONES, ApiToken, Department, Employee, LoginFailure, ResetRequest, Right, Role
 from carte.core import audit, events, policy
 from carte.core.errors import Conflict, Invalid, NotAllowed, NotFound
 
 Action, Scope, Verb = policy.Action, policy.Scope, audit.Verb
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------
 # Shared checks
@@ -105,6 +108,39 @@ def record_login(*, employee: Employee, address: str | None) -> None:
 def record_logout(*, employee: Employee, address: str | None) -> None:
     """Audit a logout (the session itself is ended by Django)."""
     audit.record(employee, Verb.LOGOUT, employee, address=address)
+
+
+RESET_WINDOW = timedelta(hours=1)
+
+
+def request_password_reset(*, email: str, address: str | None) -> bool:
+    """Email a reset link, in the background, to the active accounts with this email address.
+
+    Known and unknown addresses take the same path (the job finds the accounts), so neither the
+    answer nor its time tells whether an account exists. Beyond RESET_LIMIT_PER_EMAIL requests
+    for the email, or RESET_LIMIT_PER_IP from the client's address, within RESET_WINDOW, nothing
+    is sent and a warning is logged; refused requests are not counted, like locked logins.
+    Returns whether the link is on its way.
+    """
+    digest = salted_hmac("carte.accounts.reset", email.casefold(), algorithm="sha256").hexdigest()
+    recent = ResetRequest.objects.filter(at__gt=timezone.now() - RESET_WINDOW)
+    if recent.filter(email_digest=digest).count() >= settings.RESET_LIMIT_PER_EMAIL or (
+        address is not None and recent.filter(address=address).count() >= settings.RESET_LIMIT_PER_IP
+    ):
+        log.warning("Password reset refused: too many requests for %s or from %s", _masked(email), address)
+        return False
+    ResetRequest.objects.filter(at__lte=timezone.now() - RESET_WINDOW).delete()
+    ResetRequest.objects.create(email_digest=digest, address=address)
+    from carte.accounts.tasks import send_password_reset  # the job module reads this one: imported late
+
+    send_password_reset(email)
+    return True
+
+
+def _masked(email: str) -> str:
+    """Enough of an address for the log to tell cases apart, not enough to read it: "a…@example.com"."""
+    name, _at, domain = email.rpartition("@")
+    return f"{name[:1]}…@{domain}" if name else "…"
 
 
 # ---------------------------------------------------------------------------------------------

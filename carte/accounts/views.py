@@ -1,8 +1,5 @@
 """The accounts screens: parse the request, call one query or service, render. No rules here."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -59,26 +56,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """The reset link is built from BASE_URL: the Host header of the request could be forged."""
+    """The link is mailed by a job (see services.request_password_reset), within hourly limits."""
 
     template_name = "accounts/password_reset.html"
     form_class = forms.PasswordResetForm
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
-        base = urlsplit(settings.BASE_URL)
-        form.save(
-            domain_override=base.netloc,
-            use_https=base.scheme == "https",
-            token_generator=self.token_generator,
-            from_email=self.from_email,
-            email_template_name=self.email_template_name,
-            subject_template_name=self.subject_template_name,
-            request=self.request,
-        )
-        # The same answer whether or not the address belongs to anyone.
+        services.request_password_reset(email=form.cleaned_data["email"], address=forms.client_address(self.request))
+        # The same answer whether or not the address belongs to anyone, and whether or not it was sent.
         return FormView.form_valid(self, form)
 
 

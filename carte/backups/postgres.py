@@ -4,6 +4,7 @@ The manifest's row counts come from the dump's own snapshot: a REPEATABLE READ t
 exports its snapshot, counts every table, and pg_dump --snapshot dumps exactly what it saw.
 """
 
+import logging
 import os
 import re
 import secrets
@@ -18,10 +19,15 @@ from django.db import connections
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from carte.backups import locks
+from carte.backups.config import config
 from carte.backups.errors import BackupError
 from carte.backups.scratch import Report, file_columns
 
 TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+SCRATCH_PREFIX = "carte_verify_"
+SCRATCH_DATABASES = "SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY datname"
+log = logging.getLogger(__name__)
 
 
 def _settings() -> dict:
@@ -138,15 +144,42 @@ def _restore_list(pg_restore: str, dump_path: Path, folder: Path) -> Path:
 
 @contextmanager
 def _scratch_database() -> Iterator[str]:
-    """A database created for one check and dropped afterwards, whatever happens."""
-    name = f"carte_verify_{secrets.token_hex(6)}"
-    with _connect(autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
-    try:
-        yield name
-    finally:
+    """A database created for one check and dropped afterwards, whatever happens; while it lives,
+    its lock file in the backup folder is held, so that one left by a killed process is known."""
+    drop_abandoned_scratch_databases()
+    name = f"{SCRATCH_PREFIX}{secrets.token_hex(6)}"
+    with locks.held(_scratch_lock(name)):
         with _connect(autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            connection.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+        try:
+            yield name
+        finally:
+            _drop(name)
+
+
+def drop_abandoned_scratch_databases() -> list[str]:
+    """Drop the scratch databases whose check died (kill -9, a lost server): their lock file is
+    there and held by nobody. One without a lock file is left alone: another machine's check."""
+    with _connect() as connection:
+        names = [row[0] for row in connection.execute(SCRATCH_DATABASES, [SCRATCH_PREFIX.replace("_", "\\_") + "%"])]
+    dropped = []
+    for name in names:
+        lock = _scratch_lock(name)
+        if locks.abandoned(lock):
+            _drop(name)
+            lock.unlink(missing_ok=True)
+            log.warning("Dropped the scratch database %s, left by a verification that was stopped", name)
+            dropped.append(name)
+    return dropped
+
+
+def _scratch_lock(name: str) -> Path:
+    return config().folder / f".{name}.lock"
+
+
+def _drop(name: str) -> None:
+    with _connect(autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def check(dump_path: Path) -> Report:

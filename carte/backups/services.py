@@ -11,12 +11,10 @@ failed is still a backup.
 needs the "backups" rights, which only administrators hold by default.
 """
 
-import fcntl
 import logging
 import os
 import re
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carte.backups import engine
+from carte.backups import engine, locks
 from carte.backups.archive import PARTIAL
 from carte.backups.config import config
 from carte.backups.models import Backup
@@ -42,8 +40,7 @@ WARN_AFTER = timedelta(hours=26)  # a daily backup that is this late has been mi
 STALLED_AFTER = timedelta(hours=6)  # a backup "running" this long lost its process (stopped, restarted)
 FAILURES_KEPT_DAYS = 7  # the least time a failed attempt stays listed
 COPY_CHUNK = 1024 * 1024
-# A run holds this file locked (flock) while it works: the kernel lets go of the lock when the process
-# dies, even by kill -9, so the next run knows at once that the run is dead (see _dead_runs).
+# A run holds this file locked while it works, so the next run knows at once when it died (see carte.backups.locks).
 LOCK_FILE = ".carte-backup-{pk}.lock"
 STAMP = re.compile(r"(\d{8})-(\d{6})")
 
@@ -84,43 +81,22 @@ def _dead_runs() -> list[int]:
 
     A row without a lock file (a job still queued, another machine's run) is left to STALLED_AFTER.
     """
-    folder = config().folder
     dead = []
     for pk in Backup.objects.filter(status=Status.RUNNING).values_list("pk", flat=True):
-        path = folder / LOCK_FILE.format(pk=pk)
-        try:
-            handle = os.open(path, os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            continue  # held: the run is alive
-        finally:
-            os.close(handle)
-        dead.append(pk)
-        path.unlink(missing_ok=True)
+        path = _lock_file(pk)
+        if locks.abandoned(path):
+            dead.append(pk)
+            path.unlink(missing_ok=True)
     return dead
 
 
-@contextmanager
+def _lock_file(pk: int) -> Path:
+    return config().folder / LOCK_FILE.format(pk=pk)
+
+
 def _lock_held(backup: Backup):
-    """The run's lock file, locked before it gets its name (so a lock file seen is a lock file held)."""
-    folder = config().folder
-    path, making = folder / LOCK_FILE.format(pk=backup.pk), folder / f"{LOCK_FILE.format(pk=backup.pk)}.new"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = os.open(making, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError:
-        yield  # the folder cannot be written: the archive step says so
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        os.replace(making, path)
-        yield
-    finally:
-        path.unlink(missing_ok=True)  # before the lock goes: nobody finds it unlocked
-        os.close(handle)
+    """The run's lock file, held while the run works."""
+    return locks.held(_lock_file(backup.pk))
 
 
 @transaction.atomic

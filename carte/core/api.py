@@ -2,17 +2,24 @@
 
 from typing import Generic, TypeVar
 
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from carte.core.errors import DomainError
+from carte.core.errors import DomainError, NotFound
 from carte.core.listing import Page
 
 T = TypeVar("T")
 
 PROBLEM_TYPE = "application/problem+json"
+# The titles of problems are said in the request's language, as every message is (see `problem_body`).
+INVALID_REQUEST = _("Invalid request")
+AUTHENTICATION_REQUIRED = _("Authentication required")
+HOW_TO_AUTHENTICATE = _("Send a session cookie or 'Authorization: Bearer <token>'.")
+NUMBER_TOO_LARGE = _("A number in the request is too large.")
+# Ninja's own refusals (HttpError) are in English: these are the ones it raises.
+NINJA_TITLES = {"Cannot parse request body": _("Cannot parse request body")}
 
 
 class PageOut(Schema, Generic[T]):
@@ -29,15 +36,25 @@ def paged(page: Page, results: list) -> dict:
     return {"count": page.count, "page": page.number, "page_size": page.size, "pages": page.pages, "results": results}
 
 
-def problem(api: NinjaAPI, request: HttpRequest, status: int, title, detail=None, errors=None):
+def problem_body(status: int, title, detail=None, errors=None) -> dict:
+    """An RFC 9457 problem; `title` and `detail` are lazy translations, said here in the request's language."""
     body = {"type": "about:blank", "title": str(title), "status": status}
     if detail:
         body["detail"] = str(detail)
     if errors:
         body["errors"] = errors
-    response = api.create_response(request, body, status=status)
+    return body
+
+
+def problem(api: NinjaAPI, request: HttpRequest, status: int, title, detail=None, errors=None):
+    response = api.create_response(request, problem_body(status, title, detail, errors), status=status)
     response["Content-Type"] = PROBLEM_TYPE
     return response
+
+
+def problem_response(status: int, title, detail=None) -> JsonResponse:
+    """A problem answered before the API is reached (by a middleware)."""
+    return JsonResponse(problem_body(status, title, detail), status=status, content_type=PROBLEM_TYPE)
 
 
 PROBLEM_SCHEMA = {
@@ -97,19 +114,22 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
-        return problem(api, request, 422, "Invalid request", errors=exc.errors)
+        return problem(api, request, 422, INVALID_REQUEST, errors=exc.errors)
 
     @api.exception_handler(OverflowError)
     def number_out_of_range(request, exc: OverflowError):
         # SQLite cannot bind an integer beyond 64 bits (an id in a list of ids, say): bad input, not a crash.
-        return problem(api, request, 422, _("Invalid request"), _("A number in the request is too large."))
+        return problem(api, request, 422, INVALID_REQUEST, NUMBER_TOO_LARGE)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        return problem(
-            api, request, 401, "Authentication required", "Send a session cookie or 'Authorization: Bearer <token>'."
-        )
+        return problem(api, request, 401, AUTHENTICATION_REQUIRED, HOW_TO_AUTHENTICATE)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return problem(api, request, exc.status_code, str(exc))
+        return problem(api, request, exc.status_code, NINJA_TITLES.get(str(exc), str(exc)))
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc: Http404):
+        # get_object_or_404 in an operation: the same answer as a service's NotFound.
+        return problem(api, request, NotFound.status, NotFound.title)

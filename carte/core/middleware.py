@@ -1,10 +1,14 @@
 """Security headers and the one place where refusals from services become responses."""
 
+import json
+import re
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import JsonResponse
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from carte.core.api import INVALID_REQUEST, NUMBER_TOO_LARGE, problem_response
 from carte.core.errors import DomainError, Invalid
 from carte.core.htmx import is_fragment
 
@@ -36,24 +40,60 @@ def security_headers(get_response):
     return middleware
 
 
+# A NUL written as JSON writes it: "\u0000" after an even number of backslashes (an odd one escapes the "\").
+ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def refuse_nul_bytes(get_response):
-    """A NUL character in the address or its parameters is refused (400) before any view reads it.
+    """A NUL character in the address, a form or an API body is refused before any view reads it.
 
     No one types one; PostgreSQL can neither store nor compare text holding it, so a search,
-    filter or record key with "%00" would otherwise end in a server error.
+    filter, form field or record key with one would otherwise end in a server error (or, on
+    SQLite, in text no one can see). The address and forms answer 400; a JSON body sent to the
+    API answers 422, as any other invalid input of the API (400 for a screen).
     """
 
     def middleware(request):
-        values = [request.path, *(text for key, texts in request.GET.lists() for text in [key, *texts])]
-        if not any("\x00" in value for value in values):
-            return get_response(request)
-        message = _("The address holds a character that is not allowed (NUL).")
-        if request.path.startswith("/api/"):
-            body = {"type": "about:blank", "title": str(Invalid.title), "status": 400, "detail": message}
-            return JsonResponse(body, status=400, content_type="application/problem+json")
-        return refusal_response(request, Invalid(message))
+        if _holds_nul([request.path, *_texts_of(request.GET)]):
+            return _refused(request, 400, _("The address holds a character that is not allowed (NUL)."))
+        if request.method == "POST" and request.content_type in FORMS and _form_holds_nul(request):
+            return _refused(request, 400, _("The form holds a character that is not allowed (NUL)."))
+        if _json_holds_nul(request):
+            return _refused(request, 422, _("The body holds a character that is not allowed (NUL)."))
+        return get_response(request)
 
     return middleware
+
+
+def _texts_of(values) -> list[str]:
+    return [text for key, texts in values.lists() for text in [key, *texts]]
+
+
+def _holds_nul(texts) -> bool:
+    return any("\x00" in text for text in texts)
+
+
+def _form_holds_nul(request) -> bool:
+    names = [upload.name or "" for _field, uploads in request.FILES.lists() for upload in uploads]
+    return _holds_nul([*_texts_of(request.POST), *names])
+
+
+def _json_holds_nul(request) -> bool:
+    """Does a body that is not a form hold an escaped NUL? Whatever its declared type, a view may read it as JSON."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.content_type in FORMS:
+        return False
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return False  # the view refuses it as too large
+    return bool(body) and ESCAPED_NUL.search(body.decode(json.detect_encoding(body), errors="replace")) is not None
+
+
+def _refused(request, status: int, message: str):
+    if request.path.startswith("/api/"):
+        return problem_response(status, INVALID_REQUEST if status == 422 else Invalid.title, message)
+    return refusal_response(request, Invalid(message))  # a screen says 400 for all
 
 
 class domain_errors:  # noqa: N801 - named like the function middlewares beside it
@@ -61,6 +101,8 @@ class domain_errors:  # noqa: N801 - named like the function middlewares beside 
 
     htmx requests get the message as a small fragment; full requests get the error page.
     The API has its own handler that answers problem+json.
+    An OverflowError is SQLite refusing to bind an integer beyond 64 bits (a posted id, a list
+    of ids): invalid input, as the API says too, rather than a server error in every form.
     """
 
     def __init__(self, get_response):
@@ -70,6 +112,8 @@ class domain_errors:  # noqa: N801 - named like the function middlewares beside 
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError):
+            return refusal_response(request, Invalid(NUMBER_TOO_LARGE))
         if not isinstance(exception, DomainError):
             return None
         return refusal_response(request, exception)

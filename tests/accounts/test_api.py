@@ -47,6 +47,17 @@ def test_create_read_update_deactivate_reactivate(as_ada):
     assert send(as_ada, "post", f"/employees/{zoe_id}/reactivate").json()["is_active"] is True
 
 
+def test_null_empties_a_text_field_and_is_refused_for_a_required_one(as_ada, people):
+    # Found by the schema fuzz: null reached a NOT NULL column (a 500 on PostgreSQL).
+    bob = people["bob"]
+    patched = send(as_ada, "patch", f"/employees/{bob.pk}", {"first_name": None, "position": None})
+    assert patched.status_code == 200 and patched.json()["first_name"] == ""
+    refused = send(as_ada, "patch", f"/employees/{bob.pk}", {"username": None})
+    assert refused.status_code == 400 and "username" in refused.json()["errors"]
+    bob.refresh_from_db()
+    assert bob.username == "bob" and bob.first_name == ""
+
+
 def test_bad_input_answers_problem_details(as_ada):
     response = send(as_ada, "post", "/employees", {"username": "zoe", "password": "1", "time_zone": "Mars/Base"})
     assert response.status_code == 400

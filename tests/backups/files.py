@@ -169,8 +169,8 @@ print(path, flush=True)
 """
 
 
-def backup_process(url: str, folders: Folders, pause: float = 0.0) -> subprocess.Popen:
-    """`make_archive()` in another Python process, on the database at `url`."""
+def backup_process(url: str, folders: Folders, pause: float = 0.0, script: str = BACKUP_SCRIPT) -> subprocess.Popen:
+    """`make_archive()` (or another `script`) in another Python process, on the database at `url`."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "carte.settings",
@@ -185,7 +185,7 @@ def backup_process(url: str, folders: Folders, pause: float = 0.0) -> subprocess
     for name in ("CARTE_BACKUP_KEY_FILE", "CARTE_BACKUP_COPY_DIR", "CARTE_REDIS_URL"):
         env.pop(name, None)
     return subprocess.Popen(
-        [sys.executable, "-c", BACKUP_SCRIPT],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
