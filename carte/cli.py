@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carte.settings")
     name = argv[0] if argv else "help"
+    if name == "serve":
+        _pool_connections()
     try:
         _setup_django()
         if name in OWN_COMMANDS:
@@ -37,6 +39,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"carte: {message}", file=sys.stderr)
         return 2
+
+
+def _pool_connections() -> None:
+    """The web server keeps a pool of database connections per process (carte/settings.py): one for
+    each request it admits at once, and a few for the live-events hub."""
+    from carte.core.env import env_int
+
+    admitted = env_int("CARTE_MAX_IN_FLIGHT", 3) or 16  # without a limit, requests beyond wait for a connection
+    os.environ.setdefault("CARTE_DATABASE_POOL_SIZE", str(admitted + 4))
 
 
 def _setup_django() -> None:

@@ -49,7 +49,15 @@ def _database(url: str) -> dict:
         }
         if config["NAME"] not in ("", ":memory:"):
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    elif engine != "django.db.backends.postgresql":
+    elif engine == "django.db.backends.postgresql":
+        # `carte serve` keeps a pool per web process (it sets the size, see carte.cli): with a connection
+        # per request, PostgreSQL started a server process for each and filled its caches again.
+        # Requests give their connection back when they end (CONN_MAX_AGE stays 0, see above).
+        # Other commands open one connection, so an unreachable database is reported at once.
+        size = env_int("CARTE_DATABASE_POOL_SIZE", 0)
+        if size > 0:
+            config.setdefault("OPTIONS", {})["pool"] = {"min_size": min(2, size), "max_size": size, "timeout": 10}
+    else:
         raise ConfigError(
             f"CARTE_DATABASE_URL uses {urlsplit(url).scheme!r}; Carte supports sqlite:// and postgres://."
         )
@@ -146,12 +154,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Requests answered at once by one web process; beyond, 503 with Retry-After (carte/core/overload.py). 0: no limit.
-MAX_IN_FLIGHT = env_int("CARTE_MAX_IN_FLIGHT", 16)
+# Requests one web process works on at once, and how long the next ones wait for a turn before a 503
+# (carte/core/overload.py); sized by the benchmark's load check on two cores (docs/performance.md).
+MAX_IN_FLIGHT = env_int("CARTE_MAX_IN_FLIGHT", 3)
+MAX_WAIT_MS = env_int("CARTE_MAX_WAIT_MS", 200)
+LOGIN_FAILURE_LIMIT = env_int("CARTE_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("CARTE_LOGIN_LOCKOUT_MINUTES", 15)
 # Password reset emails asked for within an hour: per email address, and per client IP address.
 RESET_LIMIT_PER_EMAIL = env_int("CARTE_RESET_LIMIT_PER_EMAIL", 3)
 RESET_LIMIT_PER_IP = env_int("CARTE_RESET_LIMIT_PER_IP", 20)
-LOGIN_FAILURE_LIMIT = env_int("CARTE_LOGIN_FAILURE_LIMIT", 5)
-LOGIN_LOCKOUT_MINUTES = env_int("CARTE_LOGIN_LOCKOUT_MINUTES", 15)
 
 LANGUAGE_CODE = env_str("CARTE_LANGUAGE", "en")
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("ru", "Русский")]

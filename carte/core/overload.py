@@ -1,16 +1,18 @@
-"""Admission limit: beyond CARTE_MAX_IN_FLIGHT requests at once in this process, answer 503 with Retry-After.
+"""Admission limit: a web process works on CARTE_MAX_IN_FLIGHT requests at once; the next ones wait their
+turn at most CARTE_MAX_WAIT_MS, then get 503 with Retry-After.
 
-Under ASGI, Django runs each request's code on a thread of its own, and each such thread opens
-a database connection of its own: without a bound, a burst of requests opens as many threads
-and connections as arrive (PostgreSQL refuses connections beyond its max_connections and every
-request fails with a 500), and every request slows down together. With the bound, the requests
-beyond it are turned away at once, cheaply (no session, no database), with a Retry-After that
-browsers' htmx and programs can honour, and the requests admitted keep their speed.
+Pages cost CPU (rendering), and a process's requests share its CPU and the interpreter: the more
+run at once, the slower each one, and the fewer answered per second (the benchmark's load check:
+at 16 at once the answers took seconds). A few at a time keeps each request fast; a short wait
+absorbs the bursts of everyday use (a page and the fragments it loads after it) without a
+refusal; beyond it, under a real overload, the request is turned away at once and cheaply (no
+session, no database) with a Retry-After that htmx and programs can honour.
 
 A streamed answer (the live events stream, an export) leaves the count when its view returns,
-not when the stream ends: open streams do not hold places. 0 turns the limit off.
+not when the stream ends: open streams do not hold places. A limit of 0 turns it off.
 """
 
+import asyncio
 import threading
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -22,23 +24,49 @@ RETRY_AFTER_SECONDS = 1
 
 
 class InFlight:
-    """The requests being answered by this process now, admitted up to a limit."""
+    """The requests a process works on now, up to a limit; under WSGI, each request's own thread waits."""
 
     def __init__(self) -> None:
         self.count = 0
-        self._lock = threading.Lock()
+        self._turn = threading.Condition()
 
-    def enter(self, limit: int) -> bool:
-        """Take a place; False when `limit` requests are already in flight (0: no limit)."""
-        with self._lock:
-            if limit and self.count >= limit:
+    def enter(self, limit: int, wait: float) -> bool:
+        """Take a place, waiting at most `wait` seconds for one; False when none came free."""
+        with self._turn:
+            if limit and not self._turn.wait_for(lambda: self.count < limit, timeout=wait):
                 return False
             self.count += 1
             return True
 
     def leave(self) -> None:
-        with self._lock:
+        with self._turn:
             self.count -= 1
+            self._turn.notify()
+
+
+class InFlightAsync:
+    """The same count under ASGI: the waiting requests are coroutines of the event loop, not threads."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._turn: asyncio.Condition | None = None  # made in the event loop, at the first request
+
+    async def enter(self, limit: int, wait: float) -> bool:
+        self._turn = self._turn or asyncio.Condition()
+        async with self._turn:
+            if limit:
+                try:
+                    await asyncio.wait_for(self._turn.wait_for(lambda: self.count < limit), timeout=wait)
+                except TimeoutError:
+                    return False
+            self.count += 1
+            return True
+
+    async def leave(self) -> None:
+        assert self._turn is not None  # entered first
+        async with self._turn:
+            self.count -= 1
+            self._turn.notify()
 
 
 def busy() -> HttpResponse:
@@ -59,7 +87,9 @@ class AdmissionLimit:
     def __init__(self, get_response):
         self.get_response = get_response
         self.limit = int(getattr(settings, "MAX_IN_FLIGHT", 0) or 0)
+        self.wait = int(getattr(settings, "MAX_WAIT_MS", 0) or 0) / 1000
         self.in_flight = InFlight()
+        self.in_flight_async = InFlightAsync()
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
@@ -67,7 +97,7 @@ class AdmissionLimit:
     def __call__(self, request):
         if self.is_async:
             return self._answer_async(request)
-        if not self.in_flight.enter(self.limit):
+        if not self.in_flight.enter(self.limit, self.wait):
             return busy()
         try:
             return self.get_response(request)
@@ -75,9 +105,9 @@ class AdmissionLimit:
             self.in_flight.leave()
 
     async def _answer_async(self, request):
-        if not self.in_flight.enter(self.limit):
+        if not await self.in_flight_async.enter(self.limit, self.wait):
             return busy()
         try:
             return await self.get_response(request)
         finally:
-            self.in_flight.leave()
+            await self.in_flight_async.leave()

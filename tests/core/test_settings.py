@@ -1,6 +1,7 @@
 """Security defaults of carte.settings, read in a fresh process as production would."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -39,6 +40,24 @@ def test_embedded_sqlite_runs_with_wal_and_a_busy_timeout(tmp_path):
     options = production_settings(tmp_path)["db"]
     assert "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 5
+
+
+def test_only_the_web_server_pools_postgresql_connections(tmp_path):
+    url = {"CARTE_DATABASE_URL": "postgres://carte@127.0.0.1:5432/carte?sslmode=require"}
+    one_off = production_settings(tmp_path, **url)["db"]
+    assert "pool" not in one_off and one_off["sslmode"] == "require"
+    served = production_settings(tmp_path, **url, CARTE_DATABASE_POOL_SIZE="20")["db"]
+    assert served["pool"]["max_size"] == 20 and served["sslmode"] == "require"
+
+
+def test_carte_serve_sizes_the_pool_from_the_requests_it_admits(monkeypatch):
+    from carte import cli
+
+    monkeypatch.setenv("CARTE_DATABASE_POOL_SIZE", "")  # so that the teardown removes what the call sets
+    monkeypatch.delenv("CARTE_DATABASE_POOL_SIZE")
+    monkeypatch.setenv("CARTE_MAX_IN_FLIGHT", "6")
+    cli._pool_connections()
+    assert os.environ["CARTE_DATABASE_POOL_SIZE"] == "10"  # one per admitted request, four for the live hub
 
 
 @pytest.mark.django_db
