@@ -27,7 +27,8 @@ processes and companions go down with it, as in a crash).
   are counted (and dropped at the end).
 - `drill-writers` (SQLite only): a server with two web processes and its job worker running an
   import, WRITERS threads creating clients and adding notes for WRITERS_SECONDS: no answer may
-  say "database is locked", no 5xx, and every acknowledged write is there.
+  say "database is locked", no 5xx (the admission limit's 503 aside: the writer waits its
+  Retry-After and goes on), and every acknowledged write is there.
 
 `python -m bench.drills setup|import|resume|resume-failed …` are the small helpers the drills
 run inside the scratch database's environment (Django reads its database settings at start).
@@ -64,6 +65,8 @@ WRITERS_SECONDS = 30
 START_TIMEOUT = 60.0
 PROBE = "/api/v1/me"
 LOCKED = b"database is locked"
+BUSY = 503  # the admission limit (carte.core.overload): nothing done, try again after Retry-After
+RETRY_AFTER_SECONDS = 1
 PREFIX = "Drill"  # names of everything the drills write
 
 
@@ -312,7 +315,12 @@ class Writes:
 
     @property
     def server_errors(self) -> int:
-        return sum(count for status, count in self.statuses.items() if status >= 500)
+        """5xx answers but the admission limit's 503: that one writes nothing and says when to try again."""
+        return sum(count for status, count in self.statuses.items() if status >= 500 and status != BUSY)
+
+    @property
+    def shed(self) -> int:
+        return self.statuses[BUSY]
 
 
 def client_payload(name: str, number: int) -> dict:
@@ -343,6 +351,8 @@ def write(port: int, token: str, writes: Writes, label: str, stop: threading.Eve
                 with writes.lock:
                     writes.broken += 1
                 return
+            if status == BUSY:
+                stop.wait(RETRY_AFTER_SECONDS)  # as its Retry-After asks
             with writes.lock:
                 writes.statuses[status] += 1
                 writes.locked += LOCKED in body
@@ -789,6 +799,7 @@ def drill_writers(scratch: Scratch, *, seconds: float = WRITERS_SECONDS, writers
         "statuses": {str(status): count for status, count in sorted(writes.statuses.items())},
         "locked": writes.locked,
         "server_errors": writes.server_errors,
+        "shed": writes.shed,
         "unanswered": writes.broken,
         "lost": len(lost),
         "import": state.status,
@@ -864,7 +875,7 @@ def line(check: dict) -> str:
         return (
             f"{name}: {check['kills']} kills -9 under writers, {check['acknowledged']:,} acknowledged clients, "
             f"{check['lost']} lost, {check['half_written']} half-written, {check['unanswered']} unanswered at the "
-            f"kills, integrity {check['integrity']}: {result}{problems}"
+            f"kills, {check['statuses'].get('503', 0)} shed (503), integrity {check['integrity']}: {result}{problems}"
         )
     if name == "drill worker":
         return (
@@ -884,7 +895,8 @@ def line(check: dict) -> str:
     return (
         f"{name}: {check['writers']} writers on {check['web_processes']} web processes and an import for "
         f"{check['seconds']} s, {check['requests']:,} writes ({check['per_second']}/s), {check['locked']} "
-        f"'database is locked', {check['server_errors']} 5xx, {check['lost']} lost, import {check['import']}: "
+        f"'database is locked', {check['server_errors']} 5xx, {check.get('shed', 0)} shed (503), {check['lost']} lost, "
+        f"import {check['import']}: "
         f"{result}"
     )
 

@@ -98,6 +98,12 @@ def test_an_acknowledged_write_missing_or_changed_is_lost(tables):
     ]
 
 
+def test_a_writer_told_to_come_back_later_is_no_server_error():
+    writes = drills.Writes()
+    writes.statuses.update({201: 10, 503: 2, 500: 1})
+    assert (writes.server_errors, writes.shed) == (1, 2)
+
+
 def test_a_sound_sqlite_file_passes_the_integrity_check(tables):
     assert tables.integrity() == []
 
