@@ -281,16 +281,27 @@ class Source(threading.Thread):
 class DatabaseSource(Source):
     """Reads new LiveMessage rows four times a second: one indexed query for the whole process."""
 
+    last: int | None = None  # the newest message passed on, kept when the connection is lost
+
+    def start_after(self) -> int:
+        """Where reading starts: after the last message passed on, so that a reconnection loses none
+        written meanwhile; at the first start, after the newest (older ones are replayed by the streams)."""
+        from carte.core.models import LiveMessage
+
+        if self.last is None:
+            self.last = LiveMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        return self.last
+
     def serve(self) -> None:
         from carte.core.models import LiveMessage
 
-        last = LiveMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        last = self.start_after()
         self.ready.set()
         cleaned = 0.0
         while self.still_needed():
             rows = LiveMessage.objects.filter(id__gt=last).order_by("id").values_list("id", "recipient_id", "payload")
             for pk, recipient_id, payload in rows[:1000]:
-                last = pk
+                last = self.last = pk
                 self.hub.fan_out(Message(recipient_id, payload, pk))
             if time.monotonic() - cleaned > CLEAN_EVERY:
                 cleaned = time.monotonic()

@@ -115,6 +115,16 @@ def test_old_messages_are_deleted_and_recent_ones_kept():
 
 
 @pytest.mark.django_db
+def test_after_a_lost_connection_the_source_goes_on_after_the_last_message_it_passed_on():
+    LiveMessage.objects.create(recipient_id=7, payload={"n": 1})
+    source = live.DatabaseSource(live.hub())
+    first_start = source.start_after()  # the newest message: older ones are the streams' replay
+    source.last = first_start - 5  # it had passed on messages up to here when the database went away
+    LiveMessage.objects.create(recipient_id=7, payload={"n": 2})  # written during the outage
+    assert source.start_after() == first_start - 5  # read again from there, not from the newest
+
+
+@pytest.mark.django_db
 def test_a_reconnecting_stream_gets_what_it_missed_from_the_database():
     first = LiveMessage.objects.create(recipient_id=7, payload={"n": 1})
     LiveMessage.objects.create(recipient_id=8, payload={"n": "not mine"})
