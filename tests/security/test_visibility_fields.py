@@ -17,7 +17,7 @@ from tests.security.visibility_data import seeded_fixture
 
 pytestmark = pytest.mark.django_db
 
-shared_seed, seeded = seeded_fixture()
+shared_seed, seeded, _signed_in = seeded_fixture()
 
 RIGHTS_FIELDS = ("department_id", "role_id", "is_active", "is_staff", "is_superuser", "username")
 NOT_ADMINS = ("mia", "alice", "bob", "charlie", "rita")

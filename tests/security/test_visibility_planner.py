@@ -7,11 +7,11 @@ department's assignees' tasks (not Charlie's shared one); Ada and Rita every tas
 
 import pytest
 
-from tests.security.visibility_data import PERSONAS, linked_ids, listed, page_ids, seeded_fixture
+from tests.security.visibility_data import by_persona, linked_ids, listed, page_ids, seeded_fixture
 
 pytestmark = pytest.mark.django_db
 
-shared_seed, seeded = seeded_fixture()
+shared_seed, seeded, signed_in = seeded_fixture()
 
 EVERY_TASK = {"alice", "bob", "mia", "charlie", "shared"}
 SEES = {
@@ -40,14 +40,6 @@ OWN_SCOPE = {"alice", "bob", "charlie"}
 CLIENTS = {"ada": EVERY_TASK, "mia": EVERY_TASK, "rita": EVERY_TASK, "charlie": {"charlie"}}
 CLIENTS |= dict.fromkeys(("alice", "bob"), {"alice", "bob", "mia"})
 MARCH = {"start": "2030-03-01", "end": "2030-03-31"}
-
-by_persona = pytest.mark.parametrize("persona", PERSONAS)
-
-
-@pytest.fixture
-def signed_in(client, seeded, persona):
-    client.force_login(seeded.people[persona])
-    return client
 
 
 @by_persona

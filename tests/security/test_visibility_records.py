@@ -13,6 +13,7 @@ from carte.core.testing import database_state
 from tests.security.visibility_data import (
     OWNERS,
     PERSONAS,
+    by_persona,
     exported_first_cells,
     listed,
     page_ids,
@@ -21,7 +22,7 @@ from tests.security.visibility_data import (
 
 pytestmark = pytest.mark.django_db
 
-shared_seed, seeded = seeded_fixture()
+shared_seed, seeded, signed_in = seeded_fixture()
 
 NORTH = {"alice", "bob", "mia"}
 EVERYONE = set(OWNERS)
@@ -46,14 +47,6 @@ ONBOARDINGS = {
 }
 # Whose adoption figures each persona sees: their own; Mia her department's; Ada everyone's.
 ADOPTION = {name: {name} for name in PERSONAS} | {"ada": set(PERSONAS), "mia": NORTH}
-
-by_persona = pytest.mark.parametrize("persona", PERSONAS)
-
-
-@pytest.fixture
-def signed_in(client, seeded, persona):
-    client.force_login(seeded.people[persona])
-    return client
 
 
 @by_persona

@@ -11,7 +11,7 @@ import pytest
 
 from tests.security.visibility_data import (
     OWNERS,
-    PERSONAS,
+    by_persona,
     exported_first_cells,
     linked_ids,
     listed,
@@ -21,7 +21,7 @@ from tests.security.visibility_data import (
 
 pytestmark = pytest.mark.django_db
 
-shared_seed, seeded = seeded_fixture()
+shared_seed, seeded, signed_in = seeded_fixture()
 
 NORTH = {"alice", "bob", "mia"}
 EVERYONE = set(OWNERS)
@@ -54,14 +54,6 @@ TARGETS = {
     "charlie": {"charlie"},
     "rita": {"ada", "mia", "alice", "bob", "charlie", "rita"},
 }
-
-by_persona = pytest.mark.parametrize("persona", PERSONAS)
-
-
-@pytest.fixture
-def signed_in(client, seeded, persona):
-    client.force_login(seeded.people[persona])
-    return client
 
 
 @by_persona

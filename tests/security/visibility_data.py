@@ -131,7 +131,8 @@ def _seed_edges(world: Seeded) -> None:
 
 
 def seeded_fixture():
-    """A module-scoped fixture: the world made once, rolled back when the module is done.
+    """A test module's fixtures: the world made once, rolled back when the module is done; the
+    client signed in as the test's persona.
 
     Each test runs in a savepoint inside this transaction (pytest-django's `db`), so what a
     test writes is gone before the next one.
@@ -147,7 +148,16 @@ def seeded_fixture():
     def seeded(shared_seed, db):
         return shared_seed
 
-    return shared_seed, seeded
+    @pytest.fixture
+    def signed_in(client, seeded, persona):
+        """The test client logged in as the test's persona."""
+        client.force_login(seeded.people[persona])
+        return client
+
+    return shared_seed, seeded, signed_in
+
+
+by_persona = pytest.mark.parametrize("persona", PERSONAS)
 
 
 WORK_AREA = re.compile(r"<main\b.*?</main>", re.S)
