@@ -19,7 +19,7 @@ from django.urls import reverse
 from carte.core.testing import database_state
 from carte.transfer.models import Import
 from tests.rights import EVERYONE
-from tests.test_rights_matrix import ROWS, shared_world, world  # noqa: F401 - the matrix's fixtures
+from tests.test_rights_matrix import ROWS
 
 HUGE = "99999999999999999999999"
 BODY_METHODS = {"POST", "PATCH", "PUT"}
@@ -61,7 +61,7 @@ HTML_FORMS = [row for row in ROWS if not row.is_api and row.method in BODY_METHO
 API_BODIES = [row for row in ROWS if row.is_api and row.method in BODY_METHODS]
 
 
-def send(client, row, world, spoil, extra=None):  # noqa: F811 - `world` is the fixture's value
+def send(client, row, world, spoil, extra=None):
     url, payload = row.url(world), row.payload(world, "ada") or {}
     data = _spoilt(payload, spoil) | (extra or {})
     if row.is_api:
@@ -75,13 +75,13 @@ def assert_refused_without_change(response, before, statuses):
 
 
 @pytest.fixture
-def ada_browser(client, world):  # noqa: F811
+def ada_browser(client, world):
     client.force_login(world.people["ada"])
     return client
 
 
 @pytest.mark.parametrize("row", [row for row in HTML_FORMS if _has(row.data, with_nul)], ids=str)
-def test_a_nul_in_a_form_is_a_form_error_or_400(ada_browser, world, row):  # noqa: F811
+def test_a_nul_in_a_form_is_a_form_error_or_400(ada_browser, world, row):
     world.make_named(row)
     before = database_state()
     response = send(ada_browser, row, world, with_nul)
@@ -89,7 +89,7 @@ def test_a_nul_in_a_form_is_a_form_error_or_400(ada_browser, world, row):  # noq
 
 
 @pytest.mark.parametrize("row", API_BODIES, ids=str)
-def test_a_nul_in_a_json_body_is_invalid_input(ada_browser, world, row):  # noqa: F811
+def test_a_nul_in_a_json_body_is_invalid_input(ada_browser, world, row):
     world.make_named(row)
     before = database_state()
     response = send(ada_browser, row, world, with_nul, extra={"note\x00": "x"})
@@ -99,7 +99,7 @@ def test_a_nul_in_a_json_body_is_invalid_input(ada_browser, world, row):  # noqa
 
 
 @pytest.mark.parametrize("name", ["clients.csv\x00.exe", "\x00"])
-def test_a_nul_in_an_uploaded_file_name_never_reaches_the_database(ada_browser, world, name):  # noqa: F811
+def test_a_nul_in_an_uploaded_file_name_never_reaches_the_database(ada_browser, world, name):
     # Django's upload parser drops the characters one cannot print from a file's name, before the middleware.
     upload = SimpleUploadedFile(name, b"name;email\nNul Ltd;nul@example.com\n", content_type="text/csv")
     response = ada_browser.post(reverse("transfer:import_new"), {"target": "clients", "file": upload})
@@ -120,7 +120,7 @@ def test_an_escaped_backslash_before_u0000_is_no_nul(ada_browser, text):
 
 
 @pytest.mark.parametrize("row", [row for row in HTML_FORMS + API_BODIES if _has(row.data, with_huge_numbers)], ids=str)
-def test_a_number_beyond_64_bits_is_refused_not_a_server_error(ada_browser, world, row):  # noqa: F811
+def test_a_number_beyond_64_bits_is_refused_not_a_server_error(ada_browser, world, row):
     world.make_named(row)
     response = send(ada_browser, row, world, with_huge_numbers)
     assert response.status_code < 500, response.content[:500]

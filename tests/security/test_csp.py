@@ -7,28 +7,14 @@ fetched the way htmx asks for it. Error pages and the pages reachable before log
 """
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
-from tests.rights import World
 from tests.security.html_check import script_problems
-from tests.test_rights_matrix import PUBLIC, ROWS, _make_world
+from tests.test_rights_matrix import PUBLIC, ROWS
 
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'wasm-unsafe-eval'", "*", "http:", "https:", "data:")
 ADA_PAGES = [row for row in ROWS if row.method == "GET" and not row.is_api and "ada" in row.allowed]
 PUBLIC_PAGES = ["accounts:login", "accounts:password_reset", "accounts:password_reset_done"]
-
-
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _make_world()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def world(shared_world, db):
-    return World(people=shared_world.people, records=dict(shared_world.records))
 
 
 def directives(policy: str) -> dict[str, list[str]]:

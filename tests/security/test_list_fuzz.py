@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from carte.api import api
-from tests.rights import World
-from tests.test_rights_matrix import ROWS, _make_world
+from tests.test_rights_matrix import ROWS
 
 # HTML screens that list, search, filter or page (a new one named like these is fuzzed by itself).
 LIST_NAME = re.compile(
@@ -114,18 +113,6 @@ def _lists() -> list:
 
 
 LISTS = _lists()
-
-
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _make_world()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def world(shared_world, db):
-    return World(people=shared_world.people, records=dict(shared_world.records))
 
 
 def test_every_api_list_operation_is_fuzzed():
